@@ -1,0 +1,206 @@
+using KernelMemoryPlus.Retrieval;
+
+namespace KernelMemoryPlus.Internal;
+
+/// <summary>
+/// The hot, in-memory index of one namespace: its records, their vectors (exact scan), the BM25/fuzzy keyword index
+/// and the link graph. It is the unit of placement: loaded from the durable store on first use, kept in step with
+/// every committed write, and droppable at any time (the store stays the source of truth).
+/// </summary>
+/// <remarks>
+/// Thread safety: readers take <see cref="Lock"/> in read mode; the engine applies committed writes in write mode.
+/// Access statistics are updated under the read lock with interlocked-free last-writer-wins semantics, which is fine
+/// for counters that only feed ranking.
+/// </remarks>
+internal sealed class NamespaceIndex
+{
+    private readonly Dictionary<string, Entry> _byId = new(StringComparer.Ordinal);
+    private readonly List<Entry?> _bySlot = [];
+    private readonly Dictionary<string, MemoryLink> _links = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _linksByMemory = new(StringComparer.Ordinal);
+
+    public NamespaceIndex(string ns, int dimensions)
+    {
+        Namespace = ns;
+        Vectors = new FlatVectorIndex(dimensions);
+    }
+
+    public string Namespace { get; }
+
+    public ReaderWriterLockSlim Lock { get; } = new(LockRecursionPolicy.NoRecursion);
+
+    public FlatVectorIndex Vectors { get; }
+
+    public Bm25Index Keywords { get; } = new();
+
+    public int Count => _byId.Count;
+
+    public long MaxAccessCount { get; private set; }
+
+    public IEnumerable<MemoryRecord> Records => _byId.Values.Select(e => e.Record);
+
+    public IEnumerable<MemoryLink> Links => _links.Values;
+
+    public MemoryRecord? Get(string id) => _byId.TryGetValue(id, out var e) ? e.Record : null;
+
+    public int? SlotOf(string id) => _byId.TryGetValue(id, out var e) ? e.Slot : null;
+
+    public MemoryRecord RecordAt(int slot) => _bySlot[slot]!.Record;
+
+    /// <summary>Adds or replaces a record with its vector (write lock held by the caller).</summary>
+    public void Upsert(MemoryRecord record, ReadOnlySpan<float> vector)
+    {
+        if (_byId.TryGetValue(record.Id, out var existing))
+        {
+            bool textChanged = !ReferenceEquals(existing.Record.Content, record.Content) && existing.Record.Content != record.Content
+                || !existing.Record.Tags.SequenceEqual(record.Tags) || existing.Record.Steps.Count != record.Steps.Count;
+            existing.Record = record;
+            Vectors.Set(existing.Slot, vector);
+            if (textChanged)
+            {
+                Keywords.Add(existing.Slot, TextAnalyzer.Default.Analyze(IndexText(record)));
+            }
+        }
+        else
+        {
+            int slot = Vectors.Add(vector);
+            var entry = new Entry(record, slot);
+            _byId[record.Id] = entry;
+            while (_bySlot.Count <= slot)
+            {
+                _bySlot.Add(null);
+            }
+
+            _bySlot[slot] = entry;
+            Keywords.Add(slot, TextAnalyzer.Default.Analyze(IndexText(record)));
+        }
+
+        MaxAccessCount = Math.Max(MaxAccessCount, record.AccessCount);
+    }
+
+    /// <summary>Replaces a record whose text and vector did not change (write lock held, or the read lock for access stats).</summary>
+    public void ReplaceRecord(MemoryRecord record)
+    {
+        if (_byId.TryGetValue(record.Id, out var existing))
+        {
+            existing.Record = record;
+            MaxAccessCount = Math.Max(MaxAccessCount, record.AccessCount);
+        }
+    }
+
+    public void Remove(string id)
+    {
+        if (!_byId.Remove(id, out var entry))
+        {
+            return;
+        }
+
+        Vectors.Remove(entry.Slot);
+        Keywords.Remove(entry.Slot);
+        _bySlot[entry.Slot] = null;
+    }
+
+    public void UpsertLink(MemoryLink link)
+    {
+        _links[link.Id] = link;
+        Touch(link.FromId).Add(link.Id);
+        Touch(link.ToId).Add(link.Id);
+    }
+
+    public void RemoveLink(string linkId)
+    {
+        if (!_links.Remove(linkId, out var link))
+        {
+            return;
+        }
+
+        if (_linksByMemory.TryGetValue(link.FromId, out var a))
+        {
+            a.Remove(linkId);
+        }
+
+        if (_linksByMemory.TryGetValue(link.ToId, out var b))
+        {
+            b.Remove(linkId);
+        }
+    }
+
+    public MemoryLink? GetLink(string linkId) => _links.GetValueOrDefault(linkId);
+
+    /// <summary>Links touching a memory, in the requested direction.</summary>
+    public IEnumerable<MemoryLink> LinksOf(string memoryId, LinkDirection direction)
+    {
+        if (!_linksByMemory.TryGetValue(memoryId, out var ids))
+        {
+            yield break;
+        }
+
+        foreach (var id in ids)
+        {
+            var link = _links[id];
+            bool outgoing = link.FromId == memoryId || (link.Bidirectional && link.ToId == memoryId);
+            bool incoming = link.ToId == memoryId || (link.Bidirectional && link.FromId == memoryId);
+            if (direction == LinkDirection.Both || (direction == LinkDirection.Outgoing && outgoing) || (direction == LinkDirection.Incoming && incoming))
+            {
+                yield return link;
+            }
+        }
+    }
+
+    /// <summary>The text the keyword index sees for a record: content plus the structured fields.</summary>
+    public static string IndexText(MemoryRecord r)
+    {
+        if (r.Tags.Count == 0 && r.Subject is null && r.Predicate is null && r.Object is null && r.ProcedureName is null && r.Steps.Count == 0)
+        {
+            return r.Content;
+        }
+
+        var parts = new List<string>(8) { r.Content };
+        parts.AddRange(r.Tags);
+        if (r.Subject is not null)
+        {
+            parts.Add(r.Subject);
+        }
+
+        if (r.Predicate is not null)
+        {
+            parts.Add(r.Predicate.Replace('_', ' '));
+        }
+
+        if (r.Object is not null)
+        {
+            parts.Add(r.Object);
+        }
+
+        if (r.ProcedureName is not null)
+        {
+            parts.Add(r.ProcedureName);
+        }
+
+        parts.AddRange(r.Steps);
+        return string.Join(' ', parts);
+    }
+
+    /// <summary>The text the embedding model sees for a record.</summary>
+    public static string EmbeddingText(MemoryRecord r) => r.Kind == MemoryKind.Procedural && (r.ProcedureName is not null || r.Steps.Count > 0)
+        ? $"{r.ProcedureName}: {r.Content}\n{string.Join('\n', r.Steps)}"
+        : r.Content;
+
+    private HashSet<string> Touch(string memoryId)
+    {
+        if (!_linksByMemory.TryGetValue(memoryId, out var set))
+        {
+            set = new HashSet<string>(StringComparer.Ordinal);
+            _linksByMemory[memoryId] = set;
+        }
+
+        return set;
+    }
+
+    private sealed class Entry(MemoryRecord record, int slot)
+    {
+        public MemoryRecord Record { get; set; } = record;
+
+        public int Slot { get; } = slot;
+    }
+}

@@ -1,0 +1,150 @@
+using KernelMemoryPlus.Internal;
+
+namespace KernelMemoryPlus;
+
+public sealed partial class MemoryEngine
+{
+    /// <summary>A snapshot of the memories of a namespace that match a predicate (for the typed facades).</summary>
+    internal async Task<List<MemoryRecord>> SnapshotAsync(string ns, Func<MemoryRecord, bool> predicate, CancellationToken cancellationToken)
+    {
+        InputValidator.Namespace(ns);
+        var state = await GetStateAsync(cancellationToken);
+        var index = await GetIndexAsync(state, ns, cancellationToken);
+        return ReadLocked(index, i => i.Records.Where(predicate).ToList());
+    }
+
+    /// <summary>
+    /// Stores a memory and, in the same transaction, closes the validity of the memories it replaces: those
+    /// <paramref name="selectReplaced"/> picks among the namespace's current memories, plus an explicit
+    /// <paramref name="supersedesId"/>. The closed ones stay queryable as history.
+    /// </summary>
+    internal async Task<(MemoryRecord Created, IReadOnlyList<MemoryRecord> Replaced)> RememberReplacingAsync(
+        NewMemory memory,
+        Func<MemoryRecord, bool> selectReplaced,
+        string? supersedesId,
+        Func<MemoryRecord, IReadOnlyList<MemoryRecord>, MemoryRecord>? finish,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        if (supersedesId is not null)
+        {
+            InputValidator.Id(supersedesId, "supersedes");
+        }
+
+        var state = await GetStateAsync(cancellationToken);
+        var now = Now();
+        var record = Prepare(memory, string.Empty, now, state);
+        var vector = (await EmbedRecordsAsync(state, [memory], [record], cancellationToken))[0];
+        var index = await GetIndexAsync(state, record.Namespace, cancellationToken);
+
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            var closeAt = record.ValidFrom ?? now;
+            var replaced = ReadLocked(index, i => i.Records.Where(r => r.ValidTo is null && selectReplaced(r)).ToList());
+            if (supersedesId is not null && replaced.All(r => r.Id != supersedesId))
+            {
+                var explicitOld = ReadLocked(index, i => i.Get(supersedesId))
+                    ?? throw new MemoryNotFoundException(supersedesId);
+                if (explicitOld.ValidTo is not null)
+                {
+                    throw new MemoryValidationException("supersedes", $"Memory '{supersedesId}' was already superseded on {explicitOld.ValidTo:O}.");
+                }
+
+                replaced.Add(explicitOld);
+            }
+
+            if (replaced.Count > 0)
+            {
+                record = record with { Supersedes = supersedesId ?? replaced.OrderByDescending(r => r.CreatedAt).First().Id };
+            }
+
+            if (finish is not null)
+            {
+                record = finish(record, replaced);
+            }
+
+            var batch = new WriteBatch();
+            batch.Upsert(record, vector, ChangeOperation.Created);
+            var closed = new List<MemoryRecord>(replaced.Count);
+            foreach (var old in replaced)
+            {
+                var oldVector = ReadLocked(index, i => i.Vectors.Get(i.SlotOf(old.Id)!.Value).ToArray());
+                var closedRecord = old with
+                {
+                    ValidTo = closeAt > (old.ValidFrom ?? DateTimeOffset.MinValue) ? closeAt : now,
+                    SupersededBy = record.Id,
+                    Version = old.Version + 1,
+                    UpdatedAt = now,
+                };
+                batch.Upsert(closedRecord, oldVector, ChangeOperation.Updated);
+                closed.Add(closedRecord);
+            }
+
+            await CommitAsync(state, batch, cancellationToken);
+            return (record, closed);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>Applies a change to one memory's latest version under the write gate (for the typed facades).</summary>
+    internal async Task<MemoryRecord> ChangeAsync(string id, long? expectedVersion, Func<MemoryRecord, MemoryRecord> change, CancellationToken cancellationToken)
+    {
+        InputValidator.Id(id);
+        var state = await GetStateAsync(cancellationToken);
+        var (index, _) = await FindAsync(state, id, cancellationToken);
+        return await ApplyUpdateAsync(state, index, id, expectedVersion, change, null, null, cancellationToken);
+    }
+
+    /// <summary>Strengthens the links among memories that were used together.</summary>
+    internal async Task<int> ReinforceAsync(IReadOnlyList<string> ids, CancellationToken cancellationToken)
+    {
+        if (ids.Count < 2)
+        {
+            throw new MemoryValidationException("ids", "Give at least two memory ids that were used together.");
+        }
+
+        foreach (var id in ids)
+        {
+            InputValidator.Id(id, "ids");
+        }
+
+        var state = await GetStateAsync(cancellationToken);
+        var (index, _) = await FindAsync(state, ids[0], cancellationToken);
+        index.Lock.EnterWriteLock();
+        try
+        {
+            return StrengthenLinks(index, ids.ToHashSet(StringComparer.Ordinal), Now());
+        }
+        finally
+        {
+            index.Lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>Strengthens links whose two ends are both in <paramref name="ids"/>. Write lock held.</summary>
+    private int StrengthenLinks(NamespaceIndex index, HashSet<string> ids, DateTimeOffset now)
+    {
+        int count = 0;
+        foreach (var id in ids)
+        {
+            foreach (var link in index.LinksOf(id, LinkDirection.Outgoing).Where(l => l.FromId == id && ids.Contains(l.ToId)).ToList())
+            {
+                var current = EffectiveWeight(link, now);
+                index.UpsertLink(link with
+                {
+                    Weight = Math.Min(1, current + (_options.LinkReinforcement * (1 - current))),
+                    LastUsedAt = now,
+                    UseCount = link.UseCount + 1,
+                });
+                _dirtyLinks[link.Id] = index.Namespace;
+                count++;
+            }
+        }
+
+        return count;
+    }
+}

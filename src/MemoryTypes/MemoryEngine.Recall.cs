@@ -1,0 +1,388 @@
+using KernelMemoryPlus.Internal;
+using KernelMemoryPlus.Retrieval;
+
+namespace KernelMemoryPlus;
+
+public sealed partial class MemoryEngine
+{
+    /// <summary>Reciprocal rank fusion constant (the value from the original RRF paper).</summary>
+    private const double RrfK = 60;
+
+    /// <summary>
+    /// Finds the memories most relevant to a text: dense-vector, BM25 keyword and typo-tolerant candidates are fused
+    /// by reciprocal rank, then rescored by relevance, recency, importance and access frequency; optionally
+    /// expanded along links (spreading activation) and diversified (MMR).
+    /// </summary>
+    /// <param name="query">The query.</param>
+    /// <param name="cancellationToken">Cancellation token.</param>
+    /// <returns>Results, best first, each with an explanation when asked.</returns>
+    /// <exception cref="MemoryValidationException">A bad namespace, text, limit, filter or weight.</exception>
+    public async Task<IReadOnlyList<RecallResult>> RecallAsync(RecallQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        InputValidator.Namespace(query.Namespace);
+        InputValidator.Content(query.Text, _options, "text");
+        InputValidator.Limit(query.Limit, _options);
+        InputValidator.Filter(query.Filter, _options);
+        if (double.IsNaN(query.MinScore) || query.MinScore is < 0 or > 1)
+        {
+            throw new MemoryValidationException("minScore", "minScore must be between 0 and 1.");
+        }
+
+        if (double.IsNaN(query.Diversity) || query.Diversity is < 0 or > 1)
+        {
+            throw new MemoryValidationException("diversity", "diversity must be between 0 and 1.");
+        }
+
+        if (query.SpreadDepth is < 0 or > 3)
+        {
+            throw new MemoryValidationException("spreadDepth", "spreadDepth must be between 0 and 3.");
+        }
+
+        var weights = query.Weights ?? _options.Weights;
+        if (query.Weights is not null)
+        {
+            weights.Validate("weights");
+        }
+
+        var state = await GetStateAsync(cancellationToken);
+        var index = await GetIndexAsync(state, query.Namespace, cancellationToken);
+        var queryVector = FlatVectorIndex.Normalize((await EmbedAsync(state, query.Text, cancellationToken)).Span);
+        var now = Now();
+        var predicate = FilterEvaluator.Create(query.Filter, now);
+        var terms = TextAnalyzer.Default.Analyze(query.Text).Distinct(StringComparer.Ordinal).ToList();
+
+        List<Scored> results;
+        index.Lock.EnterReadLock();
+        try
+        {
+            results = Rank(index, query, weights, queryVector, terms, predicate, now);
+        }
+        finally
+        {
+            index.Lock.ExitReadLock();
+        }
+
+        if (query.TrackAccess && results.Count > 0)
+        {
+            TrackAccess(index, results, now);
+        }
+
+        return results.Select(r => new RecallResult(r.Record, Math.Round(r.Score, 6), query.Explain ? r.Explain() : null)).ToList();
+    }
+
+    private List<Scored> Rank(
+        NamespaceIndex index,
+        RecallQuery query,
+        RetrievalWeights weights,
+        float[] queryVector,
+        List<string> terms,
+        Func<MemoryRecord, bool> predicate,
+        DateTimeOffset now)
+    {
+        if (index.Count == 0)
+        {
+            return [];
+        }
+
+        int candidates = Math.Max(query.Limit * _options.CandidateMultiplier, 50);
+        bool Accept(int slot) => predicate(index.RecordAt(slot));
+
+        var scored = new Dictionary<int, Scored>();
+        Scored Get(int slot)
+        {
+            if (!scored.TryGetValue(slot, out var s))
+            {
+                s = new Scored(index.RecordAt(slot), slot);
+                scored[slot] = s;
+            }
+
+            return s;
+        }
+
+        // Dense candidates.
+        bool anyVector = false, anyKeyword = false, anyFuzzy = false;
+        if (weights.Vector > 0)
+        {
+            int rank = 0;
+            foreach (var (slot, similarity) in index.Vectors.Search(queryVector, candidates, Accept))
+            {
+                var s = Get(slot);
+                s.VectorRank = ++rank;
+                s.VectorSimilarity = similarity;
+                s.Fused += weights.Vector / (RrfK + rank);
+                anyVector = true;
+            }
+        }
+
+        // Keyword candidates (BM25 over analyzed terms).
+        if (weights.Keyword > 0 && terms.Count > 0)
+        {
+            int rank = 0;
+            foreach (var (slot, bm25) in index.Keywords.Score(terms.Select(t => (t, 1.0)), Accept).OrderByDescending(p => p.Value).ThenBy(p => p.Key).Take(candidates))
+            {
+                var s = Get(slot);
+                s.KeywordRank = ++rank;
+                s.KeywordScore = bm25;
+                s.Fused += weights.Keyword / (RrfK + rank);
+                anyKeyword = true;
+            }
+        }
+
+        // Typo-tolerant candidates: indexed terms within a small edit distance of a query term.
+        if (weights.Fuzzy > 0 && terms.Count > 0)
+        {
+            var corrections = new List<(string Term, double Weight)>();
+            var correctionText = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var term in terms)
+            {
+                foreach (var (match, distance) in index.Keywords.FuzzyMatches(term))
+                {
+                    corrections.Add((match, 1.0 / (1 + distance)));
+                    correctionText.TryAdd(match, $"{term}→{match}");
+                }
+            }
+
+            if (corrections.Count > 0)
+            {
+                int rank = 0;
+                foreach (var (slot, _) in index.Keywords.Score(corrections, Accept).OrderByDescending(p => p.Value).ThenBy(p => p.Key).Take(candidates))
+                {
+                    var s = Get(slot);
+                    s.FuzzyRank = ++rank;
+                    s.Fused += weights.Fuzzy / (RrfK + rank);
+                    anyFuzzy = true;
+                    var indexed = TextAnalyzer.Default.Analyze(NamespaceIndex.IndexText(s.Record)).ToHashSet(StringComparer.Ordinal);
+                    s.FuzzyMatches = correctionText.Where(c => indexed.Contains(c.Key)).Select(c => c.Value).ToList();
+                }
+            }
+        }
+
+        double bestPossible = ((anyVector ? weights.Vector : 0) + (anyKeyword ? weights.Keyword : 0) + (anyFuzzy ? weights.Fuzzy : 0)) / (RrfK + 1);
+        double weightSum = weights.Relevance + weights.Recency + weights.Importance + weights.Frequency;
+        double maxAccessLog = Math.Log(1 + Math.Max(1, index.MaxAccessCount));
+        double halfLifeMs = weights.RecencyHalfLife.TotalMilliseconds;
+
+        void Finish(Scored s)
+        {
+            var r = s.Record;
+            s.Relevance = bestPossible > 0 ? Math.Min(1, s.Fused / bestPossible) : 0;
+            double ageMs = Math.Max(0, (now - r.OccurredAt).TotalMilliseconds);
+            s.Recency = Math.Pow(0.5, ageMs / halfLifeMs);
+            s.Importance = r.Kind == MemoryKind.Procedural
+                ? (0.5 * r.Importance) + (0.5 * ((r.SuccessCount + 1.0) / (r.SuccessCount + r.FailureCount + 2.0)))
+                : r.Importance;
+            s.Frequency = Math.Log(1 + r.AccessCount) / maxAccessLog;
+            s.Score = ((weights.Relevance * (s.Relevance + s.LinkActivation)) + (weights.Recency * s.Recency)
+                + (weights.Importance * s.Importance) + (weights.Frequency * s.Frequency)) / weightSum;
+            s.Score = Math.Clamp(s.Score, 0, 1);
+        }
+
+        foreach (var s in scored.Values)
+        {
+            Finish(s);
+        }
+
+        var ranked = scored.Values.OrderByDescending(s => s.Score).ThenBy(s => s.Record.Id, StringComparer.Ordinal).ToList();
+
+        if (query.SpreadDepth > 0)
+        {
+            ranked = Spread(index, ranked, query, predicate, now, Get, Finish);
+        }
+
+        ranked = ranked.Where(s => s.Score >= query.MinScore).ToList();
+        if (query.Diversity > 0 && ranked.Count > 1)
+        {
+            ranked = Diversify(index, ranked, query.Limit, 1 - query.Diversity);
+        }
+
+        return ranked.Take(query.Limit).ToList();
+    }
+
+    /// <summary>Spreading activation: the best hits pass part of their score to the memories they link to.</summary>
+    private List<Scored> Spread(
+        NamespaceIndex index,
+        List<Scored> ranked,
+        RecallQuery query,
+        Func<MemoryRecord, bool> predicate,
+        DateTimeOffset now,
+        Func<int, Scored> get,
+        Action<Scored> finish)
+    {
+        const double Decay = 0.5;
+        var frontier = ranked.Take(query.Limit).Select(s => (s.Record.Id, Activation: s.Relevance)).ToList();
+        var visited = frontier.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
+        for (int hop = 1; hop <= query.SpreadDepth && frontier.Count > 0; hop++)
+        {
+            var next = new List<(string, double)>();
+            foreach (var (id, activation) in frontier)
+            {
+                foreach (var link in index.LinksOf(id, LinkDirection.Outgoing))
+                {
+                    string neighbour = link.FromId == id ? link.ToId : link.FromId;
+                    if (index.SlotOf(neighbour) is not int slot || !predicate(index.RecordAt(slot)))
+                    {
+                        continue;
+                    }
+
+                    double passed = activation * EffectiveWeight(link, now) * Decay;
+                    if (passed < 0.01)
+                    {
+                        continue;
+                    }
+
+                    var s = get(slot);
+                    if (passed > s.LinkActivation)
+                    {
+                        s.LinkActivation = passed;
+                        s.ReachedVia ??= s.VectorRank is null && s.KeywordRank is null && s.FuzzyRank is null ? id : null;
+                    }
+
+                    if (visited.Add(neighbour))
+                    {
+                        next.Add((neighbour, passed));
+                    }
+                }
+            }
+
+            frontier = next;
+        }
+
+        var all = ranked.Select(s => s.Slot).ToHashSet();
+        foreach (var s in ranked)
+        {
+            finish(s);
+        }
+
+        var extra = new List<Scored>();
+        foreach (var (id, _) in visited.Select(v => (v, 0)))
+        {
+            if (index.SlotOf(id) is int slot && !all.Contains(slot))
+            {
+                var s = get(slot);
+                finish(s);
+                extra.Add(s);
+            }
+        }
+
+        return ranked.Concat(extra).OrderByDescending(s => s.Score).ThenBy(s => s.Record.Id, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Maximal marginal relevance: trades score for dissimilarity to what was already picked.</summary>
+    private static List<Scored> Diversify(NamespaceIndex index, List<Scored> ranked, int limit, double lambda)
+    {
+        var pool = ranked.Take(Math.Max(limit * 4, 20)).ToList();
+        var picked = new List<Scored>(limit);
+        while (picked.Count < limit && pool.Count > 0)
+        {
+            Scored? best = null;
+            double bestValue = double.NegativeInfinity;
+            foreach (var candidate in pool)
+            {
+                double maxSimilarity = 0;
+                foreach (var p in picked)
+                {
+                    maxSimilarity = Math.Max(maxSimilarity, System.Numerics.Tensors.TensorPrimitives.Dot(index.Vectors.Get(candidate.Slot), index.Vectors.Get(p.Slot)));
+                }
+
+                double value = (lambda * candidate.Score) - ((1 - lambda) * maxSimilarity);
+                if (value > bestValue)
+                {
+                    bestValue = value;
+                    best = candidate;
+                }
+            }
+
+            picked.Add(best!);
+            pool.Remove(best!);
+        }
+
+        return picked;
+    }
+
+    /// <summary>Counts the access and strengthens the links between memories recalled together.</summary>
+    private void TrackAccess(NamespaceIndex index, List<Scored> results, DateTimeOffset now)
+    {
+        var ids = results.Select(r => r.Record.Id).ToHashSet(StringComparer.Ordinal);
+        index.Lock.EnterWriteLock();
+        try
+        {
+            foreach (var r in results)
+            {
+                if (index.Get(r.Record.Id) is { } current)
+                {
+                    var touched = current with { AccessCount = current.AccessCount + 1, LastAccessedAt = now };
+                    index.ReplaceRecord(touched);
+                    r.Record = touched;
+                    _dirtyAccess[current.Id] = index.Namespace;
+                }
+            }
+
+            StrengthenLinks(index, ids, now);
+        }
+        finally
+        {
+            index.Lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>The strength of a link now: its weight halved for every <see cref="KernelMemoryPlusOptions.LinkHalfLife"/> unused.</summary>
+    internal double EffectiveWeight(MemoryLink link, DateTimeOffset now)
+    {
+        double unusedMs = Math.Max(0, (now - link.LastUsedAt).TotalMilliseconds);
+        return link.Weight * Math.Pow(0.5, unusedMs / _options.LinkHalfLife.TotalMilliseconds);
+    }
+
+    private MemoryLink DecayLink(MemoryLink link) => link with { EffectiveWeight = EffectiveWeight(link, Now()) };
+
+    private sealed class Scored(MemoryRecord record, int slot)
+    {
+        public MemoryRecord Record { get; set; } = record;
+
+        public int Slot { get; } = slot;
+
+        public double Fused { get; set; }
+
+        public int? VectorRank { get; set; }
+
+        public double? VectorSimilarity { get; set; }
+
+        public int? KeywordRank { get; set; }
+
+        public double? KeywordScore { get; set; }
+
+        public int? FuzzyRank { get; set; }
+
+        public List<string> FuzzyMatches { get; set; } = [];
+
+        public double Relevance { get; set; }
+
+        public double Recency { get; set; }
+
+        public double Importance { get; set; }
+
+        public double Frequency { get; set; }
+
+        public double LinkActivation { get; set; }
+
+        public string? ReachedVia { get; set; }
+
+        public double Score { get; set; }
+
+        public ScoreExplanation Explain() => new()
+        {
+            VectorSimilarity = VectorSimilarity is double v ? Math.Round(v, 6) : null,
+            VectorRank = VectorRank,
+            KeywordScore = KeywordScore is double k ? Math.Round(k, 6) : null,
+            KeywordRank = KeywordRank,
+            FuzzyRank = FuzzyRank,
+            FuzzyMatches = FuzzyMatches,
+            Relevance = Math.Round(Relevance, 6),
+            Recency = Math.Round(Recency, 6),
+            Importance = Math.Round(Importance, 6),
+            Frequency = Math.Round(Frequency, 6),
+            LinkActivation = Math.Round(LinkActivation, 6),
+            ReachedVia = ReachedVia,
+        };
+    }
+}
