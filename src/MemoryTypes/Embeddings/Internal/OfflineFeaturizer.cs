@@ -12,8 +12,9 @@ namespace KernelMemoryPlus.Embeddings.Internal;
 /// <item>stemmed word unigrams (the <see cref="TextAnalyzer"/> stemmer), weight damped for short and very common
 /// words and by 1 + ln(tf), so one repeated word cannot dominate;</item>
 /// <item>bigrams of consecutive content words, at lower weight, so word order and phrases count a little;</item>
-/// <item>character 3- and 4-grams of each word with boundary markers, at lower weight, so typos, compounds and
-/// inflections the stemmer misses still overlap.</item>
+/// <item>character 3- and 4-grams of each word of four or more letters, with boundary markers, each a fraction of
+/// the word's weight (together as much as the word), so typos, compounds and inflections the stemmer misses still
+/// overlap.</item>
 /// </list>
 /// The result is L2-normalised, so a dot product is the cosine similarity.
 /// </summary>
@@ -34,7 +35,11 @@ internal sealed class OfflineFeaturizer
     /// <summary>Bigram weight relative to the geometric mean of its two words.</summary>
     private const float BigramWeight = 0.5f;
 
-    /// <summary>The norm of a word's character n-gram bundle relative to the word's unigram weight.</summary>
+    /// <summary>
+    /// The norm of a word's character n-gram bundle relative to the word's unigram weight. Equal weight puts a
+    /// one-letter typo at about half the similarity of the exact word; more would let shared suffixes ("-ence")
+    /// pull unrelated words together.
+    /// </summary>
     private const float CharGramWeight = 1.0f;
 
     /// <summary>
@@ -57,6 +62,7 @@ internal sealed class OfflineFeaturizer
         s_words.GetAlternateLookup<ReadOnlySpan<char>>();
 
     private static readonly HashSet<string> s_commonStems = BuildCommonStems();
+
     // Cached delegates: sorting a span with a struct comparer boxes it on every call.
     private static readonly Comparison<Token> s_byStem = CompareByStem;
     private static readonly Comparison<Token> s_bySurface = CompareBySurface;
