@@ -320,7 +320,7 @@ public sealed partial class MemoryEngine
 
         if (m.Embedding is { } embedding)
         {
-            if (m.EmbeddingModel is not null && m.EmbeddingModel != state.Model.ModelId)
+            if (m.EmbeddingModel is not null && !state.Model.IsCompatibleWith(new EmbeddingModelInfo(m.EmbeddingModel, embedding.Length)))
             {
                 throw new EmbeddingMismatchException(
                     $"The embedding of {prefix}embedding came from the model '{m.EmbeddingModel}', but this store holds vectors of '{state.Model.ModelId}' ({state.Model.Dimensions} dimensions). Leave the embedding out to let the engine embed the content, or embed it with '{state.Model.ModelId}'.");

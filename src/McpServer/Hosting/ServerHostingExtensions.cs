@@ -1,0 +1,96 @@
+using KernelMemoryPlus.Embeddings;
+using KernelMemoryPlus.Storage;
+using KernelMemoryPlus.Storage.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace KernelMemoryPlus.Server.Hosting;
+
+/// <summary>Wires the memory engine into the web host from configuration.</summary>
+public static partial class ServerHostingExtensions
+{
+    /// <summary>Environment variable naming the data folder.</summary>
+    public const string DataDirectoryVariable = "KMP_DATA_DIR";
+
+    /// <summary>Reads <see cref="ServerSettings"/>, sets the default address, and registers the engine.</summary>
+    /// <param name="builder">The web application builder.</param>
+    /// <returns>The builder.</returns>
+    public static WebApplicationBuilder AddKernelMemoryPlusServer(this WebApplicationBuilder builder)
+    {
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        {
+            builder.WebHost.UseUrls(ServerSettings.DefaultUrl);
+        }
+
+        // Settings are resolved when the container builds (not now), so hosts and tests that add configuration
+        // late (WebApplicationFactory) are honoured.
+        builder.Services.AddOptions<ServerSettings>()
+            .Bind(builder.Configuration.GetSection(ServerSettings.SectionName))
+            .PostConfigure(settings =>
+            {
+                if (Environment.GetEnvironmentVariable(DataDirectoryVariable) is { Length: > 0 } fromEnvironment)
+                {
+                    settings.DataDirectory = fromEnvironment;
+                }
+
+                settings.DataDirectory = Path.GetFullPath(settings.DataDirectory);
+            })
+            .Validate(s => s.Embeddings.Provider.Trim().ToLowerInvariant() is "offline" or "ollama", $"Setting '{ServerSettings.SectionName}:Embeddings:Provider' must be 'offline' or 'ollama'.")
+            .Validate(s => !string.IsNullOrWhiteSpace(s.DatabaseFile) && s.DatabaseFile.IndexOfAny(Path.GetInvalidFileNameChars()) < 0, $"Setting '{ServerSettings.SectionName}:DatabaseFile' must be a plain file name.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<ServerSettings>>().Value);
+
+        builder.Services.AddKernelMemoryPlus(o => builder.Configuration.GetSection($"{ServerSettings.SectionName}:Engine").Bind(o))
+            .UseVectorStore(sp =>
+            {
+                var settings = sp.GetRequiredService<ServerSettings>();
+                Directory.CreateDirectory(settings.DataDirectory);
+                return new SqliteVectorStore(new SqliteVectorStoreOptions { DataSource = Path.Combine(settings.DataDirectory, settings.DatabaseFile) });
+            })
+            .UseEmbeddingGenerator(sp =>
+            {
+                var embeddings = sp.GetRequiredService<ServerSettings>().Embeddings;
+                return embeddings.Provider.Trim().ToLowerInvariant() switch
+                {
+                    "ollama" => EmbeddingCache.Create(OllamaEmbeddings.CreateGenerator(new OllamaEmbeddingOptions
+                    {
+                        Endpoint = embeddings.OllamaEndpoint,
+                        Model = embeddings.OllamaModel,
+                    })),
+                    _ => new OfflineEmbeddingGenerator(),
+                };
+            });
+
+        builder.Services.AddHealthChecks().AddCheck<Health.MemoryStoreHealthCheck>("memory-store");
+        return builder;
+    }
+
+    /// <summary>
+    /// Opens the store before the server listens, so a corrupt database, a database from a newer version or an
+    /// embedding-model mismatch stops start-up with a clear message instead of failing requests later.
+    /// </summary>
+    /// <param name="app">The application.</param>
+    /// <returns>True when the store opened.</returns>
+    public static async Task<bool> OpenMemoryStoreAsync(this WebApplication app)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("KernelMemoryPlus.Server");
+        try
+        {
+            var settings = app.Services.GetRequiredService<ServerSettings>();
+            await app.Services.GetRequiredService<MemoryEngine>().InitializeAsync(app.Lifetime.ApplicationStopping);
+            LogOpened(logger, settings.DataDirectory);
+            return true;
+        }
+        catch (Exception ex) when (ex is StoreSchemaException or EmbeddingMismatchException or EmbeddingServiceException or IOException or UnauthorizedAccessException or OptionsValidationException)
+        {
+            LogOpenFailed(logger, ex.Message);
+            await Console.Error.WriteLineAsync($"KernelMemoryPlus cannot start: {ex.Message}");
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Memory store ready in {DataDirectory}")]
+    private static partial void LogOpened(ILogger logger, string dataDirectory);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The memory store could not be opened: {Reason}")]
+    private static partial void LogOpenFailed(ILogger logger, string reason);
+}

@@ -1,0 +1,97 @@
+using Microsoft.Data.Sqlite;
+
+namespace KernelMemoryPlus.Storage.Sqlite;
+
+/// <summary>
+/// An open connection with its cache of commands. A <see cref="SqliteCommand"/> keeps its prepared statement
+/// between executions, so caching commands by their SQL text saves the statement compilation on every operation.
+/// </summary>
+/// <remarks>Not thread-safe: a context is used by one operation at a time (see <see cref="SqliteLease"/>).</remarks>
+internal sealed class SqliteConnectionContext : IDisposable
+{
+    // Filters with value lists of varying length produce distinct SQL; the bound keeps such workloads from growing
+    // the cache without limit.
+    private const int MaxCachedCommands = 256;
+
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private long _schemaGeneration;
+
+    public SqliteConnectionContext(SqliteConnection connection, long schemaGeneration)
+    {
+        Connection = connection;
+        _schemaGeneration = schemaGeneration;
+    }
+
+    public SqliteConnection Connection { get; }
+
+    /// <summary>True while the connection is inside a transaction (SQLite's autocommit is off).</summary>
+    public bool InTransaction => SQLitePCL.raw.sqlite3_get_autocommit(Connection.Handle) == 0;
+
+    /// <summary>The cached command for <paramref name="sql"/>; the caller sets its parameters before each use.</summary>
+    public SqliteCommand Command(string sql)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            if (_commands.Count >= MaxCachedCommands)
+            {
+                ClearCommands();
+            }
+
+            command = Connection.CreateCommand();
+            command.CommandText = sql;
+            _commands.Add(sql, command);
+        }
+
+        return command;
+    }
+
+    /// <summary>Executes a statement without parameters through the cache.</summary>
+    public void Execute(string sql)
+    {
+        var command = Command(sql);
+        command.Parameters.Clear();
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Executes a one-off statement without caching it (DDL, pragmas).</summary>
+    public void ExecuteOnce(string sql)
+    {
+        using var command = Connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Runs a one-off scalar query.</summary>
+    public object? ScalarOnce(string sql)
+    {
+        using var command = Connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    /// <summary>Drops cached commands when the schema changed since they were prepared (tables dropped or recreated).</summary>
+    public void SyncSchema(long generation)
+    {
+        if (generation != _schemaGeneration)
+        {
+            ClearCommands();
+            _schemaGeneration = generation;
+        }
+    }
+
+    public void Dispose()
+    {
+        ClearCommands();
+        Connection.Dispose();
+    }
+
+    private void ClearCommands()
+    {
+        foreach (var command in _commands.Values)
+        {
+            command.Dispose();
+        }
+
+        _commands.Clear();
+    }
+}
