@@ -90,6 +90,43 @@ public sealed partial class MemoryEngine
         }
     }
 
+    /// <summary>
+    /// Returns the oldest memory of the namespace that <paramref name="isSame"/> picks, or stores
+    /// <paramref name="memory"/> when there is none, as one step under the write gate: concurrent callers asking for
+    /// the same thing (an entity by name) end up with one record, not one each.
+    /// </summary>
+    internal async Task<(MemoryRecord Record, bool Created)> FindOrRememberAsync(NewMemory memory, Func<MemoryRecord, bool> isSame, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        var state = await GetStateAsync(cancellationToken);
+        var record = Prepare(memory, string.Empty, Now(), state);
+        var index = await GetIndexAsync(state, record.Namespace, cancellationToken);
+        MemoryRecord? Existing() => ReadLocked(index, i => i.Records.Where(isSame).OrderBy(r => r.CreatedAt).ThenBy(r => r.Id, StringComparer.Ordinal).FirstOrDefault());
+        if (Existing() is { } found)
+        {
+            return (found, false);
+        }
+
+        var vector = (await EmbedRecordsAsync(state, [memory], [record], cancellationToken))[0];
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (Existing() is { } raced)
+            {
+                return (raced, false);
+            }
+
+            var batch = new WriteBatch();
+            batch.Upsert(record, vector, ChangeOperation.Created);
+            await CommitAsync(state, batch, cancellationToken);
+            return (record, true);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
     /// <summary>Applies a change to one memory's latest version under the write gate (for the typed facades).</summary>
     internal async Task<MemoryRecord> ChangeAsync(string id, long? expectedVersion, Func<MemoryRecord, MemoryRecord> change, CancellationToken cancellationToken)
     {

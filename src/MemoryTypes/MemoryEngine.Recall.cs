@@ -104,11 +104,13 @@ public sealed partial class MemoryEngine
         bool anyVector = false, anyKeyword = false, anyFuzzy = false;
         if (weights.Vector > 0)
         {
-            int rank = 0;
+            int rank = 0, position = 0;
+            double previous = double.NaN;
             foreach (var (slot, similarity) in index.Vectors.Search(queryVector, candidates, Accept))
             {
                 var s = Get(slot);
-                s.VectorRank = ++rank;
+                rank = TieRank(similarity, ref previous, ++position, rank);
+                s.VectorRank = rank;
                 s.VectorSimilarity = similarity;
                 s.Fused += weights.Vector / (RrfK + rank);
                 anyVector = true;
@@ -118,11 +120,13 @@ public sealed partial class MemoryEngine
         // Keyword candidates (BM25 over analyzed terms).
         if (weights.Keyword > 0 && terms.Count > 0)
         {
-            int rank = 0;
+            int rank = 0, position = 0;
+            double previous = double.NaN;
             foreach (var (slot, bm25) in index.Keywords.Score(terms.Select(t => (t, 1.0)), Accept).OrderByDescending(p => p.Value).ThenBy(p => p.Key).Take(candidates))
             {
                 var s = Get(slot);
-                s.KeywordRank = ++rank;
+                rank = TieRank(bm25, ref previous, ++position, rank);
+                s.KeywordRank = rank;
                 s.KeywordScore = bm25;
                 s.Fused += weights.Keyword / (RrfK + rank);
                 anyKeyword = true;
@@ -145,11 +149,13 @@ public sealed partial class MemoryEngine
 
             if (corrections.Count > 0)
             {
-                int rank = 0;
-                foreach (var (slot, _) in index.Keywords.Score(corrections, Accept).OrderByDescending(p => p.Value).ThenBy(p => p.Key).Take(candidates))
+                int rank = 0, position = 0;
+                double previous = double.NaN;
+                foreach (var (slot, value) in index.Keywords.Score(corrections, Accept).OrderByDescending(p => p.Value).ThenBy(p => p.Key).Take(candidates))
                 {
                     var s = Get(slot);
-                    s.FuzzyRank = ++rank;
+                    rank = TieRank(value, ref previous, ++position, rank);
+                    s.FuzzyRank = rank;
                     s.Fused += weights.Fuzzy / (RrfK + rank);
                     anyFuzzy = true;
                     var indexed = TextAnalyzer.Default.Analyze(NamespaceIndex.IndexText(s.Record)).ToHashSet(StringComparer.Ordinal);
@@ -199,6 +205,17 @@ public sealed partial class MemoryEngine
         return ranked.Take(query.Limit).ToList();
     }
 
+    /// <summary>
+    /// Standard competition ranking ("1224"): a candidate scoring the same as the one before it shares its rank, so
+    /// memories that match equally (identical texts) get equal relevance and the other components decide.
+    /// </summary>
+    private static int TieRank(double score, ref double previous, int position, int previousRank)
+    {
+        bool tie = Math.Abs(score - previous) <= 1e-6 * Math.Max(1, Math.Abs(score));
+        previous = score;
+        return tie ? previousRank : position;
+    }
+
     /// <summary>Spreading activation: the best hits pass part of their score to the memories they link to.</summary>
     private List<Scored> Spread(
         NamespaceIndex index,
@@ -235,7 +252,14 @@ public sealed partial class MemoryEngine
                     if (passed > s.LinkActivation)
                     {
                         s.LinkActivation = passed;
-                        s.ReachedVia ??= s.VectorRank is null && s.KeywordRank is null && s.FuzzyRank is null ? id : null;
+
+                        // The link brought the memory in unless the memory matched the query's words itself and that
+                        // match counts for more than the link. Being a dense candidate alone does not count as a direct
+                        // hit: below the candidate pool size every memory of a namespace is one, however unrelated.
+                        if ((s.KeywordRank is null && s.FuzzyRank is null) || passed > s.Relevance)
+                        {
+                            s.ReachedVia = id;
+                        }
                     }
 
                     if (visited.Add(neighbour))

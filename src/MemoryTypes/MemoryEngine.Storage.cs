@@ -17,6 +17,10 @@ public sealed partial class MemoryEngine
     private const string DimensionsKey = "embedding.dimensions";
     private const int EmbedChunk = 256;
 
+    private readonly Lock _idLock = new();
+    private long _lastIdMs;
+    private int _idCounter;
+
     private async ValueTask<State> GetStateAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
@@ -331,7 +335,7 @@ public sealed partial class MemoryEngine
 
         return new MemoryRecord
         {
-            Id = Guid.CreateVersion7(now).ToString("N"),
+            Id = NewId(now),
             Namespace = InputValidator.Namespace(m.Namespace, prefix + "namespace"),
             Kind = m.Kind,
             Content = InputValidator.Content(m.Content, _options, prefix + "content"),
@@ -354,6 +358,50 @@ public sealed partial class MemoryEngine
             Steps = m.Steps is null ? [] : ValidateSteps(m.Steps, prefix + "steps"),
             Pinned = m.Pinned,
         };
+    }
+
+    /// <summary>
+    /// A version 7 GUID ("N" format) whose 12-bit rand_a field is a per-millisecond counter (RFC 9562, method 1), so
+    /// the ids this engine makes sort in creation order even within one millisecond or one batch: listing pages
+    /// newest first by id, and "same time" ties in timelines keep insertion order.
+    /// </summary>
+    private string NewId(DateTimeOffset now)
+    {
+        long ms = now.ToUnixTimeMilliseconds();
+        int counter;
+        lock (_idLock)
+        {
+            if (ms > _lastIdMs)
+            {
+                _lastIdMs = ms;
+                _idCounter = 0;
+            }
+            else if (_idCounter < 0xFFF)
+            {
+                _idCounter++;
+            }
+            else
+            {
+                // 4,096 ids in one millisecond: borrow the next millisecond rather than break the order.
+                _lastIdMs++;
+                _idCounter = 0;
+            }
+
+            ms = _lastIdMs;
+            counter = _idCounter;
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(bytes[8..]);
+        for (int i = 0; i < 6; i++)
+        {
+            bytes[i] = (byte)(ms >> (8 * (5 - i)));
+        }
+
+        bytes[6] = (byte)(0x70 | (counter >> 8));
+        bytes[7] = (byte)counter;
+        bytes[8] = (byte)(0x80 | (bytes[8] & 0x3F));
+        return new Guid(bytes, bigEndian: true).ToString("N");
     }
 
     internal static string NormalizePredicate(string predicate, string field)

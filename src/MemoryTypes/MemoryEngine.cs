@@ -98,7 +98,7 @@ public sealed partial class MemoryEngine : IAsyncDisposable
     public async Task<MemoryRecord> RememberAsync(NewMemory memory, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(memory);
-        var stored = await RememberManyAsync([memory], cancellationToken);
+        var stored = await RememberCoreAsync([memory], isBatch: false, cancellationToken);
         return stored[0];
     }
 
@@ -110,6 +110,11 @@ public sealed partial class MemoryEngine : IAsyncDisposable
     public async Task<IReadOnlyList<MemoryRecord>> RememberManyAsync(IReadOnlyList<NewMemory> memories, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(memories);
+        return await RememberCoreAsync(memories, isBatch: true, cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<MemoryRecord>> RememberCoreAsync(IReadOnlyList<NewMemory> memories, bool isBatch, CancellationToken cancellationToken)
+    {
         if (memories.Count == 0)
         {
             return [];
@@ -125,7 +130,7 @@ public sealed partial class MemoryEngine : IAsyncDisposable
         var records = new MemoryRecord[memories.Count];
         for (int i = 0; i < memories.Count; i++)
         {
-            records[i] = Prepare(memories[i], memories.Count == 1 ? string.Empty : $"items[{i}].", now, state);
+            records[i] = Prepare(memories[i], isBatch ? $"items[{i}]." : string.Empty, now, state);
         }
 
         var vectors = await EmbedRecordsAsync(state, memories, records, cancellationToken);
@@ -216,40 +221,57 @@ public sealed partial class MemoryEngine : IAsyncDisposable
         var author = InputValidator.ShortText(update.Author, "author");
 
         var state = await GetStateAsync(cancellationToken);
-        var (index, current) = await FindAsync(state, id, cancellationToken);
-        CheckVersion(current, expectedVersion);
-
-        var next = current with
+        while (true)
         {
-            Content = update.Content ?? current.Content,
-            Tags = tags ?? current.Tags,
-            Metadata = metadata ?? current.Metadata,
-            Importance = importance ?? current.Importance,
-            OccurredAt = update.OccurredAt is { } occurred ? RecordMapper.Truncate(occurred) : current.OccurredAt,
-            ValidTo = update.ValidTo is { } validTo ? RecordMapper.Truncate(validTo) : current.ValidTo,
-            Pinned = update.Pinned ?? current.Pinned,
-            Steps = steps ?? current.Steps,
-            Author = author ?? current.Author,
-        };
+            var (index, current) = await FindAsync(state, id, cancellationToken);
+            CheckVersion(current, expectedVersion);
 
-        ReadOnlyMemory<float>? newVector = null;
-        if (NamespaceIndex.EmbeddingText(next) != NamespaceIndex.EmbeddingText(current))
-        {
-            newVector = await EmbedAsync(state, NamespaceIndex.EmbeddingText(next), cancellationToken);
+            var next = current with
+            {
+                Content = update.Content ?? current.Content,
+                Tags = tags ?? current.Tags,
+                Metadata = metadata ?? current.Metadata,
+                Importance = importance ?? current.Importance,
+                OccurredAt = update.OccurredAt is { } occurred ? RecordMapper.Truncate(occurred) : current.OccurredAt,
+                ValidTo = update.ValidTo is { } validTo ? RecordMapper.Truncate(validTo) : current.ValidTo,
+                Pinned = update.Pinned ?? current.Pinned,
+                Steps = steps ?? current.Steps,
+                Author = author ?? current.Author,
+            };
+
+            if (update.ValidTo is not null && next.ValidFrom is { } validFrom && next.ValidTo <= validFrom)
+            {
+                throw new MemoryValidationException("validTo", "validTo must be after validFrom.");
+            }
+
+            ReadOnlyMemory<float>? newVector = null;
+            if (NamespaceIndex.EmbeddingText(next) != NamespaceIndex.EmbeddingText(current))
+            {
+                newVector = await EmbedAsync(state, NamespaceIndex.EmbeddingText(next), cancellationToken);
+            }
+
+            try
+            {
+                // Applied only on top of the version it was computed from: a change committed in between by someone
+                // else would otherwise be overwritten with the fields read before it (a lost update).
+                return await ApplyUpdateAsync(state, index, id, current.Version, latest => latest with
+                {
+                    Content = next.Content,
+                    Tags = next.Tags,
+                    Metadata = next.Metadata,
+                    Importance = next.Importance,
+                    OccurredAt = next.OccurredAt,
+                    ValidTo = next.ValidTo,
+                    Pinned = next.Pinned,
+                    Steps = next.Steps,
+                    Author = next.Author,
+                }, newVector, null, cancellationToken);
+            }
+            catch (VersionConflictException) when (expectedVersion is null)
+            {
+                // No version was asked for: redo the change on top of the newer version.
+            }
         }
-
-        return await ApplyUpdateAsync(state, index, id, expectedVersion, latest => latest with
-        {
-            Content = next.Content,
-            Tags = next.Tags,
-            Metadata = next.Metadata,
-            Importance = next.Importance,
-            OccurredAt = next.OccurredAt,
-            ValidTo = next.ValidTo,
-            Pinned = next.Pinned,
-            Steps = next.Steps,
-            Author = next.Author,
-        }, newVector, null, cancellationToken);
     }
 
     /// <summary>Deletes a memory and its links. The change feed keeps a tombstone.</summary>

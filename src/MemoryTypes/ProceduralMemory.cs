@@ -61,6 +61,7 @@ public sealed class ProceduralMemory(MemoryEngine engine)
     /// <param name="cancellationToken">Cancellation token.</param>
     public async Task<IReadOnlyList<RecallResult>> FindAsync(string ns, string task, int limit = 5, CancellationToken cancellationToken = default)
     {
+        InputValidator.Limit(limit, engine.Options);
         var results = await engine.RecallAsync(new RecallQuery
         {
             Namespace = ns,
@@ -68,7 +69,6 @@ public sealed class ProceduralMemory(MemoryEngine engine)
             Limit = Math.Min(engine.Options.MaxResults, limit * 3),
             Filter = new MemoryFilter { Kinds = [MemoryKind.Procedural] },
         }, cancellationToken);
-        InputValidator.Limit(limit, engine.Options);
         return results
             .Select(r => r with { Score = Math.Round(r.Score * (0.6 + (0.4 * SuccessRate(r.Memory))), 6) })
             .OrderByDescending(r => r.Score)

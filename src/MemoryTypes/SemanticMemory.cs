@@ -94,17 +94,22 @@ public sealed class SemanticMemory(MemoryEngine engine)
     /// <param name="cancellationToken">Cancellation token.</param>
     public async Task<EntityView> UpsertEntityAsync(string ns, string name, string entityType = "thing", IReadOnlyList<string>? observations = null, string? author = null, CancellationToken cancellationToken = default)
     {
-        var entity = await FindEntityAsync(ns, name, cancellationToken)
-            ?? await engine.RememberAsync(new NewMemory
+        var entityName = InputValidator.ShortText(name, "name", required: true)!;
+        var type = InputValidator.ShortText(entityType, "entityType", required: true)!;
+        var key = TextAnalyzer.Normalize(entityName);
+        var (entity, _) = await engine.FindOrRememberAsync(
+            new NewMemory
             {
                 Namespace = ns,
-                Content = $"{InputValidator.ShortText(name, "name", required: true)} ({InputValidator.ShortText(entityType, "entityType", required: true)})",
+                Content = $"{entityName} ({type})",
                 Kind = MemoryKind.Semantic,
-                Subject = name,
-                Object = entityType,
+                Subject = entityName,
+                Object = type,
                 Metadata = new Dictionary<string, string> { [EntityMarkerKey] = "true" },
                 Author = author,
-            }, cancellationToken);
+            },
+            r => IsEntity(r) && r.Subject is not null && TextAnalyzer.Normalize(r.Subject) == key,
+            cancellationToken);
         if (observations is not null)
         {
             var existing = (await GetFactsAsync(ns, name, "observation", cancellationToken: cancellationToken)).Select(f => f.Object).ToHashSet(StringComparer.Ordinal);
@@ -136,9 +141,21 @@ public sealed class SemanticMemory(MemoryEngine engine)
     /// <param name="cancellationToken">Cancellation token.</param>
     public async Task<MemoryLink> RelateAsync(string ns, string from, string relation, string to, double weight = 1.0, string? author = null, CancellationToken cancellationToken = default)
     {
+        // Everything is checked before the entities are created, so a rejected relation leaves nothing behind.
+        InputValidator.Namespace(ns);
+        var type = InputValidator.LinkType(relation?.Replace(' ', '_'), "relation");
+        InputValidator.Weight(weight);
+        var fromName = InputValidator.ShortText(from, "from", required: true)!;
+        var toName = InputValidator.ShortText(to, "to", required: true)!;
+        InputValidator.ShortText(author, "author");
+        if (TextAnalyzer.Normalize(fromName) == TextAnalyzer.Normalize(toName))
+        {
+            throw new MemoryValidationException("to", "An entity cannot be related to itself.");
+        }
+
         var source = (await UpsertEntityAsync(ns, from, author: author, cancellationToken: cancellationToken)).Entity;
         var target = (await UpsertEntityAsync(ns, to, author: author, cancellationToken: cancellationToken)).Entity;
-        return await engine.LinkAsync(new NewLink { FromId = source.Id, ToId = target.Id, Type = relation.Replace(' ', '_'), Weight = weight, Author = author }, cancellationToken);
+        return await engine.LinkAsync(new NewLink { FromId = source.Id, ToId = target.Id, Type = type, Weight = weight, Author = author }, cancellationToken);
     }
 
     /// <summary>An entity with its facts (valid at <paramref name="asOf"/>) and relations; null when unknown.</summary>
@@ -174,6 +191,6 @@ public sealed class SemanticMemory(MemoryEngine engine)
     {
         var key = TextAnalyzer.Normalize(InputValidator.ShortText(name, "name", required: true)!);
         var found = await engine.SnapshotAsync(ns, r => IsEntity(r) && r.Subject is not null && TextAnalyzer.Normalize(r.Subject) == key, cancellationToken);
-        return found.OrderBy(e => e.CreatedAt).FirstOrDefault();
+        return found.OrderBy(e => e.CreatedAt).ThenBy(e => e.Id, StringComparer.Ordinal).FirstOrDefault();
     }
 }

@@ -52,8 +52,7 @@ internal sealed class NamespaceIndex
     {
         if (_byId.TryGetValue(record.Id, out var existing))
         {
-            bool textChanged = !ReferenceEquals(existing.Record.Content, record.Content) && existing.Record.Content != record.Content
-                || !existing.Record.Tags.SequenceEqual(record.Tags) || existing.Record.Steps.Count != record.Steps.Count;
+            bool textChanged = IndexText(existing.Record) != IndexText(record);
             existing.Record = record;
             Vectors.Set(existing.Slot, vector);
             if (textChanged)

@@ -421,6 +421,35 @@ public sealed class MemoryEngineCrudTests
     }
 
     [Fact]
+    public async Task UnloadNamespaceAsync_ReloadsFromTheStoreWithAccessStatisticsAndLinks()
+    {
+        await using var t = new TestEngine();
+        var a = await t.RememberAsync("The staging database runs on port 5433");
+        var b = await t.RememberAsync("Staging credentials are in the vault");
+        await t.Engine.LinkAsync(new NewLink { FromId = a.Id, ToId = b.Id }, Ct);
+        await t.Engine.RecallAsync(new RecallQuery { Namespace = TestEngine.Ns, Text = "staging database port", Limit = 1 }, Ct);
+
+        await t.Engine.UnloadNamespaceAsync(TestEngine.Ns, Ct);
+
+        Assert.Equal(1, (await t.Engine.GetRequiredAsync(a.Id, Ct)).AccessCount);
+        Assert.Equal(a.Id, (await t.RecallAsync("staging database port"))[0].Memory.Id);
+        Assert.Single(await t.Engine.GetLinksAsync(b.Id, cancellationToken: Ct));
+        Assert.Equal(2, (await t.ListAllAsync()).Count);
+    }
+
+    [Fact]
+    public async Task DisposedEngine_RejectsFurtherUse()
+    {
+        var t = new TestEngine();
+        await t.RememberAsync("before dispose");
+        await t.DisposeAsync();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => t.RememberAsync("after dispose"));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => t.RecallAsync("dispose"));
+        await t.DisposeAsync(); // twice is fine
+    }
+
+    [Fact]
     public async Task GetStatsAsync_CountsMemoriesByKindAndLinks()
     {
         await using var t = new TestEngine();

@@ -160,13 +160,13 @@ public sealed class SemanticMemoryTests
     }
 
     [Fact]
-    public async Task UpsertEntityAsync_SameNameIgnoringCaseAndAccents_IsOneEntity()
+    public async Task UpsertEntityAsync_SameNameIgnoringCaseAndSpacing_IsOneEntity()
     {
         await using var t = new TestEngine();
 
         var first = await t.Semantic.UpsertEntityAsync(TestEngine.Ns, "Zoë Martin", "person", ["likes climbing"], cancellationToken: Ct);
-        var second = await t.Semantic.UpsertEntityAsync(TestEngine.Ns, "zoe  MARTIN", "person", ["likes climbing", "speaks Portuguese"], cancellationToken: Ct);
-        var third = await t.Semantic.UpsertEntityAsync(TestEngine.Ns, "Zoe Martin", cancellationToken: Ct);
+        var second = await t.Semantic.UpsertEntityAsync(TestEngine.Ns, " zoË  MARTIN", "person", ["likes climbing", "speaks Portuguese"], cancellationToken: Ct);
+        var third = await t.Semantic.UpsertEntityAsync(TestEngine.Ns, "ZOË MARTIN", cancellationToken: Ct);
 
         Assert.Equal(first.Entity.Id, second.Entity.Id);
         Assert.Equal(first.Entity.Id, third.Entity.Id);
@@ -176,6 +176,20 @@ public sealed class SemanticMemoryTests
         Assert.Single(await t.Semantic.ListEntitiesAsync(TestEngine.Ns, Ct));
         Assert.Equal(["likes climbing", "speaks Portuguese"], third.Facts.Select(f => f.Object).Order(StringComparer.Ordinal));
         Assert.All(third.Facts, f => Assert.Equal("observation", f.Predicate));
+    }
+
+    [Fact]
+    public async Task UpsertEntityAsync_SameNameIgnoringAccents_IsOneEntity()
+    {
+        await using var t = new TestEngine();
+
+        var accented = await t.Semantic.UpsertEntityAsync(TestEngine.Ns, "Zoë Martin", "person", cancellationToken: Ct);
+        var plain = await t.Semantic.UpsertEntityAsync(TestEngine.Ns, "Zoe Martin", "person", cancellationToken: Ct);
+        var fact = await t.Semantic.AddFactAsync(Fact("Zoe Martin", "lives in", "Porto"), Ct);
+
+        Assert.Equal(accented.Entity.Id, plain.Entity.Id);
+        Assert.Single(await t.Semantic.ListEntitiesAsync(TestEngine.Ns, Ct));
+        Assert.Equal([fact.Fact.Id], (await t.Semantic.GetFactsAsync(TestEngine.Ns, "Zoë Martin", cancellationToken: Ct)).Select(f => f.Id));
     }
 
     [Fact]

@@ -104,6 +104,7 @@ internal sealed class TestEngine : IAsyncDisposable
     /// <summary>Every memory of a namespace, following the cursor to the end.</summary>
     public static async Task<List<MemoryRecord>> ListAllAsync(MemoryEngine engine, string ns = Ns, MemoryFilter? filter = null, int pageSize = 100)
     {
+        pageSize = Math.Min(pageSize, engine.Options.MaxResults);
         var all = new List<MemoryRecord>();
         string? cursor = null;
         do
@@ -126,7 +127,7 @@ internal sealed class TestEngine : IAsyncDisposable
         long since = 0;
         while (true)
         {
-            var page = await engine.GetChangesAsync(ns, since, 1000, Ct);
+            var page = await engine.GetChangesAsync(ns, since, Math.Min(1000, engine.Options.MaxResults), Ct);
             all.AddRange(page.Changes);
             since = page.NextSince;
             if (!page.HasMore)

@@ -1,53 +1,86 @@
-using System.Text;
 using KernelMemoryPlus.Storage.Internal;
 
 namespace KernelMemoryPlus.Storage.InMemory;
 
 /// <summary>
-/// The storage-level shape of a collection: storage names and stored kinds of its key, data and vector properties.
-/// Two record types with the same shape can read and write the same collection (a POCO and a dynamic view, say).
+/// The storage-level shape of a collection: storage names and stored kinds of its key, data and vector columns.
+/// Record types whose columns fit the stored shape can share a collection (a POCO and a dynamic view, say).
 /// </summary>
 /// <remarks>
-/// Index settings and distance functions are not part of the shape: the in-memory store scores every query by brute
-/// force, so they are chosen per handle at query time rather than fixed when the collection is created.
+/// The rules are the SQLite store's, so that code written against one works on the other: a record may leave stored
+/// columns out (it then reads and writes only its own), but each of its columns must exist with the same stored kind,
+/// and vectors must have the same dimensions. Distance functions and index settings are not part of the shape: scores
+/// are computed at query time with the function the handle declares.
 /// </remarks>
-internal sealed class CollectionShape : IEquatable<CollectionShape>
+internal sealed class CollectionShape
 {
-    private CollectionShape(string signature, string recordTypeName)
+    private readonly Dictionary<string, Column> _columns;
+
+    private CollectionShape(string recordTypeName, Column key, Dictionary<string, Column> columns)
     {
-        Signature = signature;
         RecordTypeName = recordTypeName;
+        Key = key;
+        _columns = columns;
     }
 
-    /// <summary>A canonical, case-insensitive text form; equal signatures mean equal shapes.</summary>
-    public string Signature { get; }
-
-    /// <summary>The record type the shape was first declared with (for error messages).</summary>
+    /// <summary>The record type the shape was declared with (for error messages).</summary>
     public string RecordTypeName { get; }
+
+    public Column Key { get; }
+
+    /// <summary>Number of data and vector columns.</summary>
+    public int ColumnCount => _columns.Count;
 
     public static CollectionShape From(RecordModel model)
     {
-        var builder = new StringBuilder();
-        builder.Append("key ").Append(model.Key.StorageName).Append(": ").Append(InMemoryValues.KindOf(model.Key.Type));
-        foreach (var p in model.DataProperties.OrderBy(p => p.StorageName, StringComparer.OrdinalIgnoreCase))
+        var columns = new Dictionary<string, Column>(StringComparer.OrdinalIgnoreCase);
+        foreach (var p in model.DataProperties)
         {
-            builder.Append(", ").Append(p.StorageName).Append(": ").Append(InMemoryValues.KindOf(p.Type));
+            columns[p.StorageName] = new Column(p.StorageName, PropertyRole.Data, InMemoryValues.KindOf(p.Type), 0);
         }
 
-        foreach (var v in model.VectorProperties.OrderBy(p => p.StorageName, StringComparer.OrdinalIgnoreCase))
+        foreach (var v in model.VectorProperties)
         {
-            builder.Append(", ").Append(v.StorageName).Append(": vector(").Append(v.Dimensions).Append(')');
+            columns[v.StorageName] = new Column(v.StorageName, PropertyRole.Vector, "vector", v.Dimensions);
         }
 
-        return new CollectionShape(builder.ToString(), model.IsDynamic ? "dynamic record" : model.RecordType.Name);
+        var key = new Column(model.Key.StorageName, PropertyRole.Key, InMemoryValues.KindOf(model.Key.Type), 0);
+        return new CollectionShape(model.IsDynamic ? "dynamic record" : model.RecordType.Name, key, columns);
     }
 
-    public bool Equals(CollectionShape? other) =>
-        other is not null && string.Equals(Signature, other.Signature, StringComparison.OrdinalIgnoreCase);
+    /// <summary>How <paramref name="requested"/> conflicts with this stored shape; empty when it can use the collection.</summary>
+    public List<string> FindConflicts(CollectionShape requested)
+    {
+        var conflicts = new List<string>();
+        if (!string.Equals(Key.StorageName, requested.Key.StorageName, StringComparison.OrdinalIgnoreCase) || Key.Kind != requested.Key.Kind)
+        {
+            conflicts.Add($"the key is '{Key.StorageName}' ({Key.Kind}) in the store but '{requested.Key.StorageName}' ({requested.Key.Kind}) in the requested record");
+        }
 
-    public override bool Equals(object? obj) => Equals(obj as CollectionShape);
+        foreach (var column in requested._columns.Values)
+        {
+            if (!_columns.TryGetValue(column.StorageName, out var stored) || stored.Role != column.Role)
+            {
+                conflicts.Add($"the {(column.Role == PropertyRole.Vector ? "vector" : "data")} property '{column.StorageName}' has no such column in the store");
+            }
+            else if (stored.Kind != column.Kind)
+            {
+                conflicts.Add($"'{column.StorageName}' is stored as {stored.Kind} but requested as {column.Kind}");
+            }
+            else if (stored.Dimensions != column.Dimensions)
+            {
+                conflicts.Add($"the vector '{column.StorageName}' has {stored.Dimensions} dimensions in the store but {column.Dimensions} in the requested record");
+            }
+        }
 
-    public override int GetHashCode() => StringComparer.OrdinalIgnoreCase.GetHashCode(Signature);
+        return conflicts;
+    }
 
-    public override string ToString() => "{" + Signature + "}";
+    public override string ToString() =>
+        string.Join(", ", new[] { $"{Key.StorageName}: {Key.Kind} key" }.Concat(_columns.Values.Select(c => c.Role == PropertyRole.Vector
+            ? $"{c.StorageName}: vector({c.Dimensions})"
+            : $"{c.StorageName}: {c.Kind}")));
+
+    /// <summary>One stored column.</summary>
+    public sealed record Column(string StorageName, PropertyRole Role, string Kind, int Dimensions);
 }

@@ -12,12 +12,15 @@ namespace KernelMemoryPlus.Storage.InMemory;
 /// <typeparam name="TKey">The key type: <see cref="string"/>, <see cref="Guid"/>, <see cref="int"/>, <see cref="long"/>, or <see cref="object"/> for dynamic records.</typeparam>
 /// <typeparam name="TRecord">The record type: a POCO with VectorData attributes or a definition, or <c>Dictionary&lt;string, object?&gt;</c>.</typeparam>
 /// <remarks>
-/// <para>Handles with the same name on the same store share one collection. Records are copied on the way in and on the
+/// <para>Handles with the same name on the same store share one collection. A handle's record type may leave stored
+/// columns out (it reads and writes only its own, and its upserts keep the others); a record type with a column the
+/// collection lacks, a column of another kind, or a vector of other dimensions is refused with a
+/// <see cref="VectorStoreException"/> when the handle is created or used. Records are copied on the way in and on the
 /// way out, so the store behaves like a database: changing an object after upserting it, or changing a returned
 /// record, does not change what is stored.</para>
 /// <para>On a collection that does not exist, reads return nothing (<c>GetAsync</c> gives null or no records, searches
 /// give no results) and deletes do nothing, while upserts throw a <see cref="VectorStoreException"/> naming the
-/// collection.</para>
+/// collection. Filters are validated when <c>GetAsync</c> or a search is called, not when it is enumerated.</para>
 /// <para>Scores are in the natural unit of the vector property's distance function (higher is better for similarities,
 /// lower for distances); results come best first. Hybrid search fuses the vector ranking with a BM25 ranking of the
 /// full-text property by reciprocal rank fusion (k = 60), and reports the fused score.</para>
@@ -107,19 +110,30 @@ public sealed class InMemoryCollection<TKey, TRecord> : VectorStoreCollection<TK
     }
 
     /// <inheritdoc />
-    /// <exception cref="NotSupportedException">The filter or an order-by selector is not of a supported shape.</exception>
-    public override async IAsyncEnumerable<TRecord> GetAsync(
+    /// <exception cref="NotSupportedException">The filter or an order-by selector is not of a supported shape (thrown by the call, before enumeration).</exception>
+    public override IAsyncEnumerable<TRecord> GetAsync(
         Expression<Func<TRecord, bool>> filter,
         int top,
         FilteredRecordRetrievalOptions<TRecord>? options = null,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
+
+        // Validate now, so an unsupported filter fails at the call as it does on the SQLite store.
         var predicate = CompileFilter(filter);
         var orderBy = ResolveOrderBy(options?.OrderBy);
-        bool includeVectors = options?.IncludeVectors ?? false;
+        return GetFilteredAsync(predicate, orderBy, top, options?.Skip ?? 0, options?.IncludeVectors ?? false, cancellationToken);
+    }
 
+    private async IAsyncEnumerable<TRecord> GetFilteredAsync(
+        Func<TRecord, bool> predicate,
+        List<(string StorageName, bool Ascending)> orderBy,
+        int top,
+        int skip,
+        bool includeVectors,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         var matches = new List<(StoredRow Row, TRecord Record)>();
         foreach (var row in _database.Snapshot(_name, _shape))
         {
@@ -137,7 +151,7 @@ public sealed class InMemoryCollection<TKey, TRecord> : VectorStoreCollection<TK
             ordered = matches.OrderBy(m => m.Row, new RowComparer(orderBy));
         }
 
-        foreach (var (row, record) in ordered.Skip(options?.Skip ?? 0).Take(top))
+        foreach (var (row, record) in ordered.Skip(skip).Take(top))
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (includeVectors)
@@ -183,8 +197,11 @@ public sealed class InMemoryCollection<TKey, TRecord> : VectorStoreCollection<TK
     }
 
     /// <inheritdoc />
-    /// <remarks>The batch is applied atomically; embeddings for generator-backed vector properties are generated in one call per property.</remarks>
-    /// <exception cref="VectorStoreException">The collection does not exist.</exception>
+    /// <remarks>
+    /// The batch is applied atomically; embeddings for generator-backed vector properties are generated in one call per
+    /// property. A record type that leaves some stored columns out keeps their stored values.
+    /// </remarks>
+    /// <exception cref="VectorStoreException">The collection does not exist, or a record has an invalid value or a vector of the wrong size (nothing is written).</exception>
     public override async Task UpsertAsync(IEnumerable<TRecord> records, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(records);
@@ -200,17 +217,30 @@ public sealed class InMemoryCollection<TKey, TRecord> : VectorStoreCollection<TK
     }
 
     /// <inheritdoc />
-    public override async IAsyncEnumerable<VectorSearchResult<TRecord>> SearchAsync<TInput>(
+    /// <exception cref="NotSupportedException">The filter is not of a supported shape (thrown by the call, before enumeration).</exception>
+    public override IAsyncEnumerable<VectorSearchResult<TRecord>> SearchAsync<TInput>(
         TInput searchValue,
         int top,
         VectorSearchOptions<TRecord>? options = null,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(searchValue);
         ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
         options ??= new VectorSearchOptions<TRecord>();
         var vectorProperty = _model.GetSearchVector(ResolveName(options.VectorProperty, "vector property"));
         var predicate = options.Filter is null ? null : CompileFilter(options.Filter);
+        return SearchCoreAsync(searchValue, top, options, vectorProperty, predicate, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<VectorSearchResult<TRecord>> SearchCoreAsync<TInput>(
+        TInput searchValue,
+        int top,
+        VectorSearchOptions<TRecord> options,
+        VectorPropertyModel vectorProperty,
+        Func<TRecord, bool>? predicate,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+        where TInput : notnull
+    {
         var query = await VectorScoring.ToQueryVectorAsync(searchValue, vectorProperty, cancellationToken);
 
         var ranked = RankByVector(_database.Snapshot(_name, _shape), vectorProperty, query);
@@ -251,12 +281,13 @@ public sealed class InMemoryCollection<TKey, TRecord> : VectorStoreCollection<TK
     }
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<VectorSearchResult<TRecord>> HybridSearchAsync<TInput>(
+    /// <exception cref="NotSupportedException">The filter is not of a supported shape (thrown by the call, before enumeration).</exception>
+    public IAsyncEnumerable<VectorSearchResult<TRecord>> HybridSearchAsync<TInput>(
         TInput searchValue,
         ICollection<string> keywords,
         int top,
         HybridSearchOptions<TRecord>? options = null,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default)
         where TInput : notnull
     {
         ArgumentNullException.ThrowIfNull(searchValue);
@@ -266,8 +297,22 @@ public sealed class InMemoryCollection<TKey, TRecord> : VectorStoreCollection<TK
         var vectorProperty = _model.GetSearchVector(ResolveName(options.VectorProperty, "vector property"));
         var textProperty = _model.GetFullTextProperty(ResolveName(options.AdditionalProperty, "full-text property"));
         var predicate = options.Filter is null ? null : CompileFilter(options.Filter);
-        var query = await VectorScoring.ToQueryVectorAsync(searchValue, vectorProperty, cancellationToken);
         var terms = keywords.SelectMany(k => TextAnalyzer.Default.Analyze(k)).Distinct(StringComparer.Ordinal).ToList();
+        return HybridCoreAsync(searchValue, terms, top, options, vectorProperty, textProperty, predicate, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<VectorSearchResult<TRecord>> HybridCoreAsync<TInput>(
+        TInput searchValue,
+        List<string> terms,
+        int top,
+        HybridSearchOptions<TRecord> options,
+        VectorPropertyModel vectorProperty,
+        PropertyModel textProperty,
+        Func<TRecord, bool>? predicate,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+        where TInput : notnull
+    {
+        var query = await VectorScoring.ToQueryVectorAsync(searchValue, vectorProperty, cancellationToken);
 
         // Both rankings are over the records that pass the filter, so the filter is applied first.
         var candidates = new List<(StoredRow Row, TRecord? Record)>();
@@ -338,6 +383,14 @@ public sealed class InMemoryCollection<TKey, TRecord> : VectorStoreCollection<TK
         return serviceType.IsInstanceOfType(this) ? this : null;
     }
 
+    private VectorStoreException UpsertFailed(string detail, Exception? inner) =>
+        new($"Upsert failed on collection '{_name}': {detail}", inner)
+        {
+            VectorStoreSystemName = InMemoryDatabase.SystemName,
+            CollectionName = _name,
+            OperationName = "Upsert",
+        };
+
     private object NormalizeKey(TKey key) => InMemoryValues.NormalizeKey(key, _model.Key.Type, _model.Key.Name);
 
     private Func<TRecord, bool> CompileFilter(Expression<Func<TRecord, bool>> filter) =>
@@ -381,12 +434,22 @@ public sealed class InMemoryCollection<TKey, TRecord> : VectorStoreCollection<TK
         var rows = new List<StoredRow>(records.Count);
         foreach (var (record, index) in records.Select((r, i) => (r, i)))
         {
+            ArgumentNullException.ThrowIfNull(record, nameof(records));
             var key = InMemoryValues.NormalizeKey(_model.Key.GetValue(record), _model.Key.Type, _model.Key.Name);
             var values = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase) { [_model.Key.StorageName] = key };
             var terms = new Dictionary<string, TermStats>(StringComparer.OrdinalIgnoreCase);
             foreach (var property in _model.DataProperties)
             {
-                var stored = InMemoryValues.ToStored(property.GetValue(record), property.Type, property.Name);
+                object? stored;
+                try
+                {
+                    stored = InMemoryValues.ToStored(property.GetValue(record), property.Type, property.Name);
+                }
+                catch (ArgumentException ex)
+                {
+                    throw UpsertFailed($"the record '{key}' has an invalid value: {ex.Message}", ex);
+                }
+
                 values[property.StorageName] = stored;
                 if (property.IsFullTextIndexed)
                 {
@@ -394,23 +457,27 @@ public sealed class InMemoryCollection<TKey, TRecord> : VectorStoreCollection<TK
                 }
             }
 
-            var vectors = new Dictionary<string, float[]>(StringComparer.OrdinalIgnoreCase);
+            var vectors = new Dictionary<string, float[]?>(StringComparer.OrdinalIgnoreCase);
             foreach (var property in _model.VectorProperties)
             {
-                var vector = property.HoldsVector ? RecordModel.ToVector(property.GetValue(record)) : generated[property][index];
-
-                // An unset ReadOnlyMemory<float> is empty: the record is stored without a vector and is not found by search.
-                if (vector is not { Length: > 0 } v)
+                ReadOnlyMemory<float>? vector;
+                try
                 {
-                    continue;
+                    vector = property.HoldsVector ? RecordModel.ToVector(property.GetValue(record)) : generated[property][index];
+                }
+                catch (InvalidOperationException ex)
+                {
+                    throw UpsertFailed($"the record '{key}' has an invalid value for '{property.Name}': {ex.Message}", ex);
                 }
 
-                if (v.Length != property.Dimensions)
+                // A null vector is stored as none (the record is not found by vector search); an unset
+                // ReadOnlyMemory<float> is empty, not null, and fails the size check like any other wrong size.
+                if (vector is { } v && v.Length != property.Dimensions)
                 {
-                    throw new ArgumentException($"The vector '{property.Name}' of the record with key '{key}' has {v.Length} dimensions; the collection '{_name}' expects {property.Dimensions}.", nameof(records));
+                    throw UpsertFailed($"the record '{key}' has a vector of {v.Length} dimensions for '{property.Name}', which holds {property.Dimensions}; nothing of the batch was written.", null);
                 }
 
-                vectors[property.StorageName] = v.ToArray();
+                vectors[property.StorageName] = vector?.ToArray();
             }
 
             rows.Add(new StoredRow(key, values, vectors, terms));
@@ -443,7 +510,11 @@ public sealed class InMemoryCollection<TKey, TRecord> : VectorStoreCollection<TK
             : await VectorScoring.GenerateManyAsync(property, inputs, cancellationToken);
         if (vectors.Count != inputs.Count)
         {
-            throw new InvalidOperationException($"The embedding generator of '{property.Name}' returned {vectors.Count} embeddings for {inputs.Count} inputs.");
+            throw new VectorStoreException($"The embedding generator of '{property.Name}' returned {vectors.Count} embeddings for {inputs.Count} inputs.")
+            {
+                VectorStoreSystemName = InMemoryDatabase.SystemName,
+                OperationName = "Upsert",
+            };
         }
 
         for (int i = 0; i < indexes.Count; i++)

@@ -22,7 +22,7 @@ internal sealed class InMemoryDatabase : IDisposable
     private readonly object _sync = new();
     private readonly SemaphoreSlim _writerGate = new(1, 1);
     private readonly AsyncLocal<InMemoryTransaction?> _ambient = new();
-    private readonly Dictionary<string, InMemoryTable> _tables = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, InMemoryTable> _tables = new(StringComparer.Ordinal);
 
     /// <summary>The active transaction of the current asynchronous flow, if any.</summary>
     public InMemoryTransaction? CurrentTransaction => _ambient.Value is { IsActive: true } tx ? tx : null;
@@ -69,7 +69,7 @@ internal sealed class InMemoryDatabase : IDisposable
         lock (_sync)
         {
             var transaction = CurrentTransaction;
-            var names = new SortedSet<string>(StringComparer.OrdinalIgnoreCase);
+            var names = new SortedSet<string>(StringComparer.Ordinal);
             foreach (var table in _tables.Values)
             {
                 if (transaction?.Find(table.Name) is not { Exists: false })
@@ -93,12 +93,13 @@ internal sealed class InMemoryDatabase : IDisposable
         }
     }
 
-    /// <summary>Throws when the collection exists with a shape other than <paramref name="shape"/>.</summary>
+    /// <summary>Throws when the collection exists with a shape that <paramref name="shape"/> cannot use.</summary>
+    /// <exception cref="VectorStoreException">The shapes conflict.</exception>
     public void CheckShape(string name, CollectionShape shape)
     {
         lock (_sync)
         {
-            EnsureSameShape(name, Resolve(name, CurrentTransaction).Shape, shape);
+            EnsureCompatible(name, Resolve(name, CurrentTransaction).Shape, shape, "GetCollection");
         }
     }
 
@@ -108,26 +109,8 @@ internal sealed class InMemoryDatabase : IDisposable
         lock (_sync)
         {
             var view = Resolve(name, CurrentTransaction);
-            EnsureSameShape(name, view.Shape, shape);
-            if (!view.Exists)
-            {
-                return null;
-            }
-
-            if (view.Pending is { } pending)
-            {
-                if (pending.Rows.TryGetValue(key, out var written))
-                {
-                    return written;
-                }
-
-                if (pending.ReplacesBase)
-                {
-                    return null;
-                }
-            }
-
-            return view.Table?.Rows.GetValueOrDefault(key);
+            EnsureCompatible(name, view.Shape, shape, "Get");
+            return FindRow(view, key);
         }
     }
 
@@ -155,7 +138,7 @@ internal sealed class InMemoryDatabase : IDisposable
         lock (_sync)
         {
             var view = Resolve(name, CurrentTransaction);
-            EnsureSameShape(name, view.Shape, shape);
+            EnsureCompatible(name, view.Shape, shape, "Get");
             if (!view.Exists)
             {
                 return [];
@@ -204,7 +187,7 @@ internal sealed class InMemoryDatabase : IDisposable
             var view = Resolve(name, transaction);
             if (view.Exists)
             {
-                EnsureSameShape(name, view.Shape, shape);
+                EnsureCompatible(name, view.Shape, shape, "EnsureCollectionExists");
                 return;
             }
 
@@ -265,7 +248,7 @@ internal sealed class InMemoryDatabase : IDisposable
             var view = Resolve(name, transaction);
             if (!view.Exists)
             {
-                throw new VectorStoreException($"The collection '{name}' does not exist; call EnsureCollectionExistsAsync before writing to it.")
+                throw new VectorStoreException($"Upsert failed on collection '{name}': the collection does not exist; call EnsureCollectionExistsAsync first.")
                 {
                     VectorStoreSystemName = SystemName,
                     CollectionName = name,
@@ -273,21 +256,25 @@ internal sealed class InMemoryDatabase : IDisposable
                 };
             }
 
-            EnsureSameShape(name, view.Shape, shape);
+            EnsureCompatible(name, view.Shape, shape, "Upsert");
+
+            // A record that leaves stored columns out must not erase them.
+            bool partial = shape.ColumnCount < view.Shape!.ColumnCount;
             if (transaction is null)
             {
                 foreach (var row in rows)
                 {
-                    view.Table!.Rows[row.Key] = row;
+                    view.Table!.Rows[row.Key] = partial && FindRow(view, row.Key) is { } existing ? row.MergeOnto(existing) : row;
                 }
 
                 return;
             }
 
             var pending = view.Pending ?? transaction.Add(new PendingTable(view.Table!.Name, exists: true, replacesBase: false, view.Table.Shape));
+            view = view with { Pending = pending };
             foreach (var row in rows)
             {
-                pending.Rows[row.Key] = row;
+                pending.Rows[row.Key] = partial && FindRow(view, row.Key) is { } existing ? row.MergeOnto(existing) : row;
             }
         }
     }
@@ -304,7 +291,7 @@ internal sealed class InMemoryDatabase : IDisposable
                 return;
             }
 
-            EnsureSameShape(name, view.Shape, shape);
+            EnsureCompatible(name, view.Shape, shape, "Delete");
             if (transaction is null)
             {
                 foreach (var key in keys)
@@ -388,14 +375,50 @@ internal sealed class InMemoryDatabase : IDisposable
 
     public void Dispose() => _writerGate.Dispose();
 
-    private static void EnsureSameShape(string name, CollectionShape? existing, CollectionShape requested)
+    private static void EnsureCompatible(string name, CollectionShape? existing, CollectionShape requested, string operation)
     {
-        if (existing is not null && !existing.Equals(requested))
+        if (existing is null)
         {
-            throw new InvalidOperationException(
-                $"The collection '{name}' already exists with the record shape {existing} (created for {existing.RecordTypeName}), "
-                + $"which differs from the shape {requested} of {requested.RecordTypeName}. Use a record type with the same storage names, types and dimensions, or another collection name.");
+            return;
         }
+
+        var conflicts = existing.FindConflicts(requested);
+        if (conflicts.Count > 0)
+        {
+            throw new VectorStoreException(
+                $"{operation} failed on collection '{name}': the collection exists with the shape [{existing}] (created for {existing.RecordTypeName}), "
+                + $"which does not match the requested record '{requested.RecordTypeName}' [{requested}]: {string.Join("; ", conflicts)}. "
+                + "Open it with a matching record definition, use another collection name, or delete the collection first.")
+            {
+                VectorStoreSystemName = SystemName,
+                CollectionName = name,
+                OperationName = operation,
+            };
+        }
+    }
+
+    /// <summary>One row of a collection as a view sees it; null when missing.</summary>
+    private static StoredRow? FindRow(TableView view, object key)
+    {
+        if (!view.Exists)
+        {
+            return null;
+        }
+
+        if (view.Pending is { } pending)
+        {
+            if (pending.Rows.TryGetValue(key, out var written))
+            {
+                return written;
+            }
+
+            if (pending.ReplacesBase)
+            {
+                return null;
+            }
+        }
+
+        return view.Table?.Rows.GetValueOrDefault(key);
     }
 
     private static InMemoryTransaction? CheckScope(WriteScope scope)

@@ -9,20 +9,22 @@ namespace KernelMemoryPlus.Storage.InMemory;
 /// Validates and compiles record filters and property selectors for the in-memory store.
 /// </summary>
 /// <remarks>
-/// The in-memory store could run any predicate, but it deliberately accepts only what a database-backed connector can
-/// translate (the SQLite connector's set), so that code tested against it keeps working on a real store:
-/// comparisons of a record property with a value, <c>&amp;&amp;</c>, <c>||</c>, <c>!</c>, bool properties, null checks,
+/// The in-memory store could run any predicate, but it deliberately accepts exactly what the SQLite connector can
+/// translate, so that code tested against it keeps working on the real store: comparisons of a record property with a
+/// value (<c>== != &lt; &lt;= &gt; &gt;=</c>; no range comparisons on Guid, bool or lists), <c>&amp;&amp; || ! &amp; |</c>,
+/// bool properties, null checks and <c>HasValue</c>, <c>.Value</c> of nullable properties,
 /// <c>r.Tags.Contains(value)</c> on a list property, <c>values.Contains(r.Property)</c> on a local collection, and
 /// <c>r["Name"]</c> on dynamic records. Sub-expressions that do not touch the record (captured variables, constants,
-/// computed values) are values and are always allowed. The accepted tree is rewritten before it is compiled so that
-/// it behaves like SQL on missing values: <c>Contains</c> on a null list is false, and a null dynamic value compared
-/// after a cast such as <c>(int)r["Count"] &gt; 3</c> is false instead of throwing.
+/// computed values) are values and always allowed; any other method call (<c>Equals</c>, <c>StartsWith</c>, ...)
+/// is refused. The accepted tree is rewritten before it is compiled so that missing values behave as in the SQLite
+/// store: <c>Contains</c> on a null list is false, and <c>(int)r["Count"] &gt; 3</c> or <c>r.Rank.Value &gt; 3</c> on a
+/// missing value is false instead of throwing.
 /// </remarks>
 internal static class InMemoryFilter
 {
     private const string SupportedShapes =
         "Supported are: comparisons (==, !=, <, <=, >, >=) of a record property with a value, &&, ||, !, bool properties, "
-        + "null checks, list.Contains(value) on a list property, values.Contains(r.Property) on a local collection, "
+        + "null checks and HasValue, list.Contains(value) on a list property, values.Contains(r.Property) on a local collection, "
         + "and r[\"Name\"] on dynamic records.";
 
     private static readonly MethodInfo s_containsTyped = typeof(FilterFunctions).GetMethod(nameof(FilterFunctions.Contains))!;
@@ -51,8 +53,13 @@ internal static class InMemoryFilter
         throw new NotSupportedException($"The {purpose} selector '{selector}' is not supported; use a direct property access such as r => r.Name (or r => r[\"Name\"] for dynamic records).");
     }
 
-    /// <summary>A recognized access to a record property.</summary>
-    private readonly record struct Field(PropertyModel Property, Expression Access, Expression Raw, bool IsIndexer);
+    /// <summary>
+    /// A recognized access to a record property. <paramref name="Raw"/> is the access without conversions;
+    /// <paramref name="Lifted"/>, when set, is the same value typed as a nullable, to compare with instead of
+    /// <paramref name="Access"/> because evaluating <paramref name="Access"/> throws on a missing value
+    /// (<c>(int)r["Count"]</c>, <c>r.Rank.Value</c>).
+    /// </summary>
+    private readonly record struct Field(PropertyModel Property, Expression Access, Expression Raw, bool IsIndexer, Expression? Lifted);
 
     private sealed class Translator
     {
@@ -79,10 +86,14 @@ internal static class InMemoryFilter
             {
                 case ExpressionType.AndAlso:
                 case ExpressionType.OrElse:
+                case ExpressionType.And when node.Type == typeof(bool):
+                case ExpressionType.Or when node.Type == typeof(bool):
                     var logical = (BinaryExpression)node;
                     return Expression.MakeBinary(logical.NodeType, Predicate(logical.Left), Predicate(logical.Right), logical.IsLiftedToNull, logical.Method);
                 case ExpressionType.Not when node.Type == typeof(bool):
                     return Expression.Not(Predicate(((UnaryExpression)node).Operand));
+                case ExpressionType.Convert when ((UnaryExpression)node).Operand.Type == typeof(bool) && node.Type == typeof(bool):
+                    return Predicate(((UnaryExpression)node).Operand);
                 case ExpressionType.Equal:
                 case ExpressionType.NotEqual:
                 case ExpressionType.LessThan:
@@ -92,6 +103,10 @@ internal static class InMemoryFilter
                     return Comparison((BinaryExpression)node);
                 case ExpressionType.Call:
                     return Call((MethodCallExpression)node);
+                case ExpressionType.MemberAccess when node is MemberExpression { Member.Name: "HasValue", Expression: { } target }
+                    && Nullable.GetUnderlyingType(target.Type) is not null && TryField(target, out _):
+                    // r.Rank.HasValue never throws; it is a null check.
+                    return node;
                 default:
                     if (TryField(node, out var field))
                     {
@@ -102,21 +117,28 @@ internal static class InMemoryFilter
             }
         }
 
-        /// <summary>Recognizes <c>r.Prop</c> or <c>r["Prop"]</c>, possibly inside conversions.</summary>
+        /// <summary>Recognizes <c>r.Prop</c>, <c>r.Prop.Value</c> or <c>r["Prop"]</c>, possibly inside conversions.</summary>
         public bool TryField(Expression node, out Field field)
         {
             field = default;
             var raw = StripConvert(node);
+            Expression? nullableValue = null;
+            if (raw is MemberExpression { Member.Name: "Value", Expression: { } nullable } && Nullable.GetUnderlyingType(nullable.Type) is not null && UsesParameter(nullable))
+            {
+                raw = StripConvert(nullable);
+                nullableValue = nullable;
+            }
+
             PropertyModel? property;
             bool isIndexer;
             switch (raw)
             {
-                case MemberExpression member when member.Expression == _parameter:
+                case MemberExpression { Expression: { } target } member when StripConvert(target) == _parameter:
                     property = _model.FindByName(member.Member.Name)
                         ?? throw new NotSupportedException($"The filter uses '{member.Member.Name}', which is not a property of the record model (is it missing [VectorStoreData] or a definition entry?).");
                     isIndexer = false;
                     break;
-                case MethodCallExpression { Method.Name: "get_Item", Arguments.Count: 1 } call when call.Object == _parameter && !UsesParameter(call.Arguments[0]):
+                case MethodCallExpression { Method.Name: "get_Item", Arguments.Count: 1, Object: { } target } call when StripConvert(target) == _parameter && !UsesParameter(call.Arguments[0]):
                     var name = Evaluate(call.Arguments[0]) as string
                         ?? throw new NotSupportedException($"The indexer access '{call}' needs a property name string.");
                     property = _model.FindByName(name)
@@ -132,7 +154,17 @@ internal static class InMemoryFilter
                 throw new NotSupportedException($"The filter uses the vector property '{property.Name}'; vectors cannot be filtered on.");
             }
 
-            field = new Field(property, node, raw, isIndexer);
+            Expression? lifted = null;
+            if (nullableValue is not null)
+            {
+                lifted = nullableValue;
+            }
+            else if (isIndexer && node.Type.IsValueType && Nullable.GetUnderlyingType(node.Type) is null)
+            {
+                lifted = Expression.Convert(raw, typeof(Nullable<>).MakeGenericType(node.Type));
+            }
+
+            field = new Field(property, node, raw, isIndexer, lifted);
             return true;
         }
 
@@ -141,12 +173,12 @@ internal static class InMemoryFilter
             var type = Nullable.GetUnderlyingType(field.Property.Type) ?? field.Property.Type;
             if (type != typeof(bool) || node.Type != typeof(bool))
             {
-                throw Unsupported(node);
+                throw new NotSupportedException($"The property '{field.Property.Name}' ({field.Property.Type.Name}) is used as a condition; only bool properties can be.");
             }
 
-            // (bool)r["Flag"] would throw on a null value; compare as bool? so that null is simply false.
-            return field.IsIndexer
-                ? Expression.Equal(Expression.Convert(field.Raw, typeof(bool?)), Expression.Constant(true, typeof(bool?)))
+            // (bool)r["Flag"] and r.Flag.Value throw on a missing value; as bool? a missing value is simply not true.
+            return field.Lifted is { } lifted
+                ? Expression.Equal(lifted, Expression.Constant(true, typeof(bool?)))
                 : node;
         }
 
@@ -161,6 +193,18 @@ internal static class InMemoryFilter
 
             if (!leftIsField && !rightIsField)
             {
+                // A condition compared with a constant, for example (r.A == 1) == true.
+                if (node.NodeType is ExpressionType.Equal or ExpressionType.NotEqual && node.Left.Type == typeof(bool) && node.Right.Type == typeof(bool))
+                {
+                    bool leftIsCondition = UsesParameter(node.Left);
+                    var constant = leftIsCondition ? node.Right : node.Left;
+                    if (!UsesParameter(constant))
+                    {
+                        var condition = Predicate(leftIsCondition ? node.Left : node.Right);
+                        return Expression.MakeBinary(node.NodeType, condition, constant);
+                    }
+                }
+
                 throw Unsupported(node);
             }
 
@@ -176,7 +220,12 @@ internal static class InMemoryFilter
             bool isList = propertyType == typeof(byte[]) || InMemoryValues.ListElementType(propertyType) is not null;
             if (isList && !(isEquality && IsNullConstant(value)))
             {
-                throw new NotSupportedException($"The filter '{node}' compares the list property '{field.Property.Name}'; only null checks and Contains are supported on lists.");
+                throw new NotSupportedException($"The filter '{node}' compares the list property '{field.Property.Name}' with a value; only null checks and Contains are supported on lists.");
+            }
+
+            if (!isEquality && (propertyType == typeof(Guid) || propertyType == typeof(bool)))
+            {
+                throw new NotSupportedException($"Range comparisons on the property '{field.Property.Name}' ({propertyType.Name}) are not supported.");
             }
 
             if (field.IsIndexer && field.Access.Type == typeof(object))
@@ -191,15 +240,13 @@ internal static class InMemoryFilter
                 return node.NodeType == ExpressionType.Equal ? equals : Expression.Not(equals);
             }
 
-            if (field.IsIndexer && field.Access.Type.IsValueType && Nullable.GetUnderlyingType(field.Access.Type) is null)
+            if (field.Lifted is { } lifted)
             {
-                // (int)r["Count"] throws on null; compare as int? so a missing value compares like SQL NULL does.
-                var nullable = typeof(Nullable<>).MakeGenericType(field.Access.Type);
-                Expression fieldSide = Expression.Convert(field.Raw, nullable);
-                Expression valueSide = value.Type == nullable ? value : Expression.Convert(value, nullable);
+                // Compare as T? so that a missing value compares as C# compares null (false for ranges, unequal for ==).
+                Expression valueSide = value.Type == lifted.Type ? value : Expression.Convert(value, lifted.Type);
                 return leftIsField
-                    ? Expression.MakeBinary(node.NodeType, fieldSide, valueSide, liftToNull: false, node.Method)
-                    : Expression.MakeBinary(node.NodeType, valueSide, fieldSide, liftToNull: false, node.Method);
+                    ? Expression.MakeBinary(node.NodeType, lifted, valueSide, liftToNull: false, node.Method)
+                    : Expression.MakeBinary(node.NodeType, valueSide, lifted, liftToNull: false, node.Method);
             }
 
             return node;
@@ -213,27 +260,6 @@ internal static class InMemoryFilter
                 return Contains(node);
             }
 
-            if (method.Name == nameof(Equals))
-            {
-                (Expression a, Expression b) = (method.IsStatic, node.Arguments.Count, node.Object) switch
-                {
-                    (false, 1, { } target) => (target, node.Arguments[0]),
-                    (true, 2, null) when method.DeclaringType == typeof(string) || method.DeclaringType == typeof(object) => (node.Arguments[0], node.Arguments[1]),
-                    _ => throw Unsupported(node),
-                };
-
-                bool aIsField = TryField(a, out var fa);
-                bool bIsField = TryField(b, out var fb);
-                if (aIsField == bIsField || UsesParameter(aIsField ? b : a))
-                {
-                    throw Unsupported(node);
-                }
-
-                var field = aIsField ? fa : fb;
-                var value = aIsField ? b : a;
-                return Expression.Call(s_objectEquals, Expression.Convert(field.Raw, typeof(object)), Expression.Convert(value, typeof(object)));
-            }
-
             if (TryField(node, out var boolField))
             {
                 return BoolField(boolField, node);
@@ -245,15 +271,16 @@ internal static class InMemoryFilter
         private Expression Contains(MethodCallExpression node)
         {
             var method = node.Method;
+            if (node.Object?.Type == typeof(string))
+            {
+                throw new NotSupportedException($"'{node}': substring matching (string.Contains) is not supported in filters; use hybrid search keywords for text matching.");
+            }
+
             Expression source;
             Expression item;
-            if (method.IsStatic && node.Arguments.Count is 2 or 3)
+            if (method.IsStatic && node.Arguments.Count == 2
+                && (method.DeclaringType == typeof(Enumerable) || method.DeclaringType == typeof(MemoryExtensions)))
             {
-                if (node.Arguments.Count == 3 && !IsNullConstant(node.Arguments[2]))
-                {
-                    throw new NotSupportedException($"Contains with an equality comparer is not supported in a filter ('{node}').");
-                }
-
                 source = UnwrapSpan(node.Arguments[0]);
                 item = node.Arguments[1];
             }
@@ -271,7 +298,12 @@ internal static class InMemoryFilter
             {
                 // r.Tags.Contains("x"): the property is a list, the item a value.
                 var element = InMemoryValues.ListElementType(Nullable.GetUnderlyingType(list.Property.Type) ?? list.Property.Type);
-                if (element is null || UsesParameter(item))
+                if (element is null)
+                {
+                    throw new NotSupportedException($"'{node}': Contains is supported on list and array properties; '{list.Property.Name}' is a {list.Property.Type.Name}.");
+                }
+
+                if (UsesParameter(item))
                 {
                     throw Unsupported(node);
                 }
@@ -286,9 +318,21 @@ internal static class InMemoryFilter
             if (!UsesParameter(source) && TryField(item, out var field))
             {
                 // values.Contains(r.Id): an IN over a local collection.
-                if (field.IsIndexer || ElementTypeOf(source.Type) is not { } element)
+                var propertyType = Nullable.GetUnderlyingType(field.Property.Type) ?? field.Property.Type;
+                if (propertyType == typeof(byte[]) || InMemoryValues.ListElementType(propertyType) is not null)
                 {
-                    return Expression.Call(s_containsObject, Expression.Convert(source, typeof(IEnumerable)), Expression.Convert(field.Raw, typeof(object)));
+                    throw new NotSupportedException($"'{node}': the list property '{field.Property.Name}' cannot be matched against a list of values.");
+                }
+
+                if (source.Type == typeof(string))
+                {
+                    throw Unsupported(node);
+                }
+
+                if (field.IsIndexer || field.Lifted is not null || ElementTypeOf(source.Type) is not { } element)
+                {
+                    var boxed = field.IsIndexer ? field.Raw : Expression.Convert(field.Lifted ?? field.Access, typeof(object));
+                    return Expression.Call(s_containsObject, Expression.Convert(source, typeof(IEnumerable)), boxed);
                 }
 
                 return Expression.Call(
@@ -356,7 +400,7 @@ internal static class InMemoryFilter
             node is ConstantExpression constant ? constant.Value : Expression.Lambda(node).Compile().DynamicInvoke();
 
         private static NotSupportedException Unsupported(Expression node) =>
-            new($"The filter expression '{node}' is not supported by the vector store. {SupportedShapes}");
+            new($"The filter construct '{node}' ({node.NodeType}) is not supported by the vector store. {SupportedShapes}");
     }
 
     private sealed class ParameterFinder : ExpressionVisitor

@@ -11,7 +11,7 @@ internal sealed class InMemoryTransaction : IVectorStoreTransaction
     private const int Completed = 2;
 
     private readonly InMemoryDatabase _database;
-    private readonly Dictionary<string, PendingTable> _tables = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, PendingTable> _tables = new(StringComparer.Ordinal);
     private int _state;
 
     public InMemoryTransaction(InMemoryDatabase database)

@@ -35,7 +35,7 @@ public sealed class InMemoryVectorStore : VectorStore, ITransactionalVectorStore
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException">The record type or definition is not a supported record shape.</exception>
-    /// <exception cref="InvalidOperationException">The collection exists with a different record shape.</exception>
+    /// <exception cref="VectorStoreException">The collection exists with a shape the record type cannot use.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="TKey"/> does not match the key property, or a distance function is not supported.</exception>
     public override VectorStoreCollection<TKey, TRecord> GetCollection<TKey, TRecord>(string name, VectorStoreCollectionDefinition? definition = null)
     {

@@ -9,10 +9,14 @@ namespace KernelMemoryPlus.Storage.InMemory;
 internal sealed class StoredRow
 {
     private readonly Dictionary<string, object?> _values;
-    private readonly Dictionary<string, float[]> _vectors;
+    private readonly Dictionary<string, float[]?> _vectors;
     private readonly Dictionary<string, TermStats> _terms;
 
-    public StoredRow(object key, Dictionary<string, object?> values, Dictionary<string, float[]> vectors, Dictionary<string, TermStats> terms)
+    /// <param name="key">The normalized key.</param>
+    /// <param name="values">Data values (and the key) by storage name, in stored form.</param>
+    /// <param name="vectors">Every vector column of the writing record by storage name; null when it has no vector.</param>
+    /// <param name="terms">Analyzed text of the full-text columns by storage name.</param>
+    public StoredRow(object key, Dictionary<string, object?> values, Dictionary<string, float[]?> vectors, Dictionary<string, TermStats> terms)
     {
         Key = key;
         _values = values;
@@ -28,6 +32,36 @@ internal sealed class StoredRow
 
     /// <summary>The stored vector by storage name; null when the record has none.</summary>
     public float[]? GetVector(string storageName) => _vectors.GetValueOrDefault(storageName);
+
+    /// <summary>
+    /// This row written over <paramref name="existing"/>: columns this row does not have keep their stored values,
+    /// as an upsert through a record type that leaves some stored columns out must.
+    /// </summary>
+    public StoredRow MergeOnto(StoredRow existing)
+    {
+        var values = new Dictionary<string, object?>(existing._values, StringComparer.OrdinalIgnoreCase);
+        var terms = new Dictionary<string, TermStats>(existing._terms, StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in _values)
+        {
+            values[name] = value;
+
+            // Terms analyzed from the old value would be stale; this row's own terms (if any) replace them below.
+            terms.Remove(name);
+        }
+
+        var vectors = new Dictionary<string, float[]?>(existing._vectors, StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, vector) in _vectors)
+        {
+            vectors[name] = vector;
+        }
+
+        foreach (var (name, stats) in _terms)
+        {
+            terms[name] = stats;
+        }
+
+        return new StoredRow(Key, values, vectors, terms);
+    }
 
     /// <summary>Term statistics of a full-text property, analyzed at upsert or on demand.</summary>
     public TermStats GetTerms(string storageName) =>

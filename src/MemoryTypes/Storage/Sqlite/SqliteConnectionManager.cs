@@ -55,10 +55,12 @@ internal sealed class SqliteConnectionManager : IDisposable
             using var command = connection.CreateCommand();
             var busy = (long)Math.Max(0, options.BusyTimeout.TotalMilliseconds);
             var synchronous = options.Synchronous == SqliteSynchronousMode.Full ? "FULL" : "NORMAL";
+            // Readers map the file (mmap) so a vector scan reads pages in place instead of through read() calls
+            // and a small page cache; the writer keeps a larger cache for big batches.
             command.CommandText = string.Create(
                 CultureInfo.InvariantCulture,
                 $"PRAGMA busy_timeout = {busy}; PRAGMA foreign_keys = ON; PRAGMA synchronous = {synchronous}; PRAGMA temp_store = MEMORY;")
-                + (writer ? " PRAGMA cache_size = -32768;" : " PRAGMA query_only = ON;");
+                + (writer ? " PRAGMA cache_size = -32768;" : " PRAGMA query_only = ON; PRAGMA mmap_size = 268435456;");
             command.ExecuteNonQuery();
             return connection;
         }

@@ -290,13 +290,13 @@ internal sealed class SqliteFilterTranslator
         {
             Expression? source = null;
             Expression? item = null;
+            if (call.Object?.Type == typeof(string))
+            {
+                throw new NotSupportedException($"'{call}': substring matching (string.Contains) is not supported in filters; use hybrid search keywords for text matching.");
+            }
+
             if (call.Object is not null && call.Arguments.Count == 1)
             {
-                if (call.Object.Type == typeof(string))
-                {
-                    throw new NotSupportedException($"'{call}': substring matching (string.Contains) is not supported in filters; use hybrid search keywords for text matching.");
-                }
-
                 (source, item) = (call.Object, call.Arguments[0]);
             }
             else if (call.Object is null && call.Arguments.Count == 2

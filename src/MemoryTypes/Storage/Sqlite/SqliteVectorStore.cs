@@ -62,7 +62,6 @@ public sealed class SqliteVectorStore : VectorStore, ITransactionalVectorStore, 
         StoreName = Path.GetFileName(FilePath);
         _metadata = new VectorStoreMetadata { VectorStoreSystemName = SqliteErrors.SystemName, VectorStoreName = StoreName };
 
-        SqliteSchema.Inspect(FilePath, options);
         if (Path.GetDirectoryName(FilePath) is { Length: > 0 } directory)
         {
             Directory.CreateDirectory(directory);
@@ -71,6 +70,7 @@ public sealed class SqliteVectorStore : VectorStore, ITransactionalVectorStore, 
         SqliteConnection? writer = null;
         try
         {
+            SqliteSchema.Inspect(FilePath, options);
             writer = SqliteConnectionManager.Open(FilePath, options, writer: true);
             SqliteSchema.Upgrade(writer, FilePath);
         }
