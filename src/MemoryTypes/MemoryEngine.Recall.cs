@@ -50,13 +50,14 @@ public sealed partial class MemoryEngine
         var queryVector = FlatVectorIndex.Normalize((await EmbedAsync(state, query.Text, cancellationToken)).Span);
         var now = Now();
         var predicate = FilterEvaluator.Create(query.Filter, now);
-        var terms = TextAnalyzer.Default.Analyze(query.Text).Distinct(StringComparer.Ordinal).ToList();
+        var words = TextAnalyzer.Default.Tokenize(query.Text).Where(w => !TextAnalyzer.IsStopWord(w)).Distinct(StringComparer.Ordinal).ToList();
+        var terms = words.Select(TextAnalyzer.Stem).Distinct(StringComparer.Ordinal).ToList();
 
         List<Scored> results;
         index.Lock.EnterReadLock();
         try
         {
-            results = Rank(index, query, weights, queryVector, terms, predicate, now);
+            results = Rank(index, query, weights, queryVector, terms, words, predicate, now);
         }
         finally
         {
@@ -77,6 +78,7 @@ public sealed partial class MemoryEngine
         RetrievalWeights weights,
         float[] queryVector,
         List<string> terms,
+        List<string> words,
         Func<MemoryRecord, bool> predicate,
         DateTimeOffset now)
     {
@@ -133,17 +135,18 @@ public sealed partial class MemoryEngine
             }
         }
 
-        // Typo-tolerant candidates: indexed terms within a small edit distance of a query term.
-        if (weights.Fuzzy > 0 && terms.Count > 0)
+        // Typo-tolerant candidates: indexed words within a small edit distance of a query word, scored by BM25 on
+        // their stems and weighted down by the distance.
+        if (weights.Fuzzy > 0 && words.Count > 0)
         {
             var corrections = new List<(string Term, double Weight)>();
-            var correctionText = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var term in terms)
+            var correctedWords = new List<(string Query, string Indexed)>();
+            foreach (var word in words)
             {
-                foreach (var (match, distance) in index.Keywords.FuzzyMatches(term))
+                foreach (var (match, stem, distance) in index.Keywords.FuzzyMatches(word))
                 {
-                    corrections.Add((match, 1.0 / (1 + distance)));
-                    correctionText.TryAdd(match, $"{term}→{match}");
+                    corrections.Add((stem, 1.0 / (1 + distance)));
+                    correctedWords.Add((word, match));
                 }
             }
 
@@ -158,8 +161,7 @@ public sealed partial class MemoryEngine
                     s.FuzzyRank = rank;
                     s.Fused += weights.Fuzzy / (RrfK + rank);
                     anyFuzzy = true;
-                    var indexed = TextAnalyzer.Default.Analyze(NamespaceIndex.IndexText(s.Record)).ToHashSet(StringComparer.Ordinal);
-                    s.FuzzyMatches = correctionText.Where(c => indexed.Contains(c.Key)).Select(c => c.Value).ToList();
+                    s.FuzzyMatches = correctedWords.Where(c => index.Keywords.DocumentHasWord(slot, c.Indexed)).Select(c => $"{c.Query}→{c.Indexed}").Distinct(StringComparer.Ordinal).ToList();
                 }
             }
         }

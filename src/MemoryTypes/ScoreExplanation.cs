@@ -36,7 +36,10 @@ public sealed record ScoreExplanation
     /// <summary>Activation received through links (0 if a direct hit only).</summary>
     public double LinkActivation { get; init; }
 
-    /// <summary>The id of the memory whose link brought this one in, if it was not a direct hit.</summary>
+    /// <summary>
+    /// The id of the memory whose link brought this one in: set when the memory did not match the query's words and
+    /// its link activation outweighs its own vector match.
+    /// </summary>
     public string? ReachedVia { get; init; }
 
     /// <summary>A one-line human-readable summary.</summary>

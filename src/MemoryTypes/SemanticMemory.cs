@@ -35,7 +35,7 @@ public sealed class SemanticMemory(MemoryEngine engine)
                 Subject = subject,
                 Predicate = predicate,
                 Object = value,
-                ValidFrom = fact.ValidFrom,
+                ValidFrom = fact.ValidFrom ?? engine.Now(),
                 Tags = fact.Tags,
                 Metadata = fact.Metadata,
                 Importance = fact.Importance,

@@ -57,7 +57,7 @@ internal sealed class NamespaceIndex
             Vectors.Set(existing.Slot, vector);
             if (textChanged)
             {
-                Keywords.Add(existing.Slot, TextAnalyzer.Default.Analyze(IndexText(record)));
+                Keywords.Add(existing.Slot, IndexText(record));
             }
         }
         else
@@ -71,7 +71,7 @@ internal sealed class NamespaceIndex
             }
 
             _bySlot[slot] = entry;
-            Keywords.Add(slot, TextAnalyzer.Default.Analyze(IndexText(record)));
+            Keywords.Add(slot, IndexText(record));
         }
 
         MaxAccessCount = Math.Max(MaxAccessCount, record.AccessCount);

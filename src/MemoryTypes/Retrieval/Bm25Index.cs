@@ -1,9 +1,11 @@
 namespace KernelMemoryPlus.Retrieval;
 
 /// <summary>
-/// An in-memory BM25 inverted index over analyzed terms, with a typo-tolerant term lookup built on a
-/// one-deletion neighbourhood (the SymSpell idea): a query term finds indexed terms within Damerau edit distance 1
-/// (2 for long words when both sides share a one-deletion variant) without scanning the vocabulary.
+/// An in-memory BM25 inverted index over analyzed (stemmed) terms, with a typo-tolerant lookup built on a
+/// one-deletion neighbourhood (the SymSpell idea): a query word finds indexed words within Damerau edit distance 1
+/// (2 for long words when both sides share a one-deletion variant) without scanning the vocabulary. The fuzzy
+/// vocabulary holds the words as written, not their stems, because a typo often changes how a word stems
+/// ("nighlty" keeps its ending, "nightly" stems to "night").
 /// </summary>
 /// <remarks>Not thread-safe: the owning namespace index guards it with its reader/writer lock.</remarks>
 internal sealed class Bm25Index
@@ -13,7 +15,8 @@ internal sealed class Bm25Index
     private const int MinFuzzyLength = 4;
 
     private readonly Dictionary<string, Dictionary<int, int>> _postings = new(StringComparer.Ordinal);
-    private readonly Dictionary<int, (string[] Terms, int Length)> _docs = [];
+    private readonly Dictionary<int, (string[] Terms, int Length, string[] Words)> _docs = [];
+    private readonly Dictionary<string, (string Stem, int Count)> _words = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _deletes = new(StringComparer.Ordinal);
     private long _totalLength;
 
@@ -21,13 +24,24 @@ internal sealed class Bm25Index
 
     public int VocabularySize => _postings.Count;
 
-    public void Add(int slot, IReadOnlyList<string> terms)
+    /// <summary>Indexes a document's text under a slot, replacing what the slot held.</summary>
+    public void Add(int slot, string text)
     {
         Remove(slot);
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var t in terms)
+        var words = new HashSet<string>(StringComparer.Ordinal);
+        int length = 0;
+        foreach (var token in TextAnalyzer.Default.Tokenize(text))
         {
-            counts[t] = counts.GetValueOrDefault(t) + 1;
+            if (TextAnalyzer.IsStopWord(token))
+            {
+                continue;
+            }
+
+            var stem = TextAnalyzer.Stem(token);
+            counts[stem] = counts.GetValueOrDefault(stem) + 1;
+            words.Add(token);
+            length++;
         }
 
         foreach (var (term, tf) in counts)
@@ -36,14 +50,26 @@ internal sealed class Bm25Index
             {
                 list = [];
                 _postings[term] = list;
-                AddDeletes(term);
             }
 
             list[slot] = tf;
         }
 
-        _docs[slot] = ([.. counts.Keys], terms.Count);
-        _totalLength += terms.Count;
+        foreach (var word in words)
+        {
+            if (_words.TryGetValue(word, out var entry))
+            {
+                _words[word] = (entry.Stem, entry.Count + 1);
+            }
+            else
+            {
+                _words[word] = (TextAnalyzer.Stem(word), 1);
+                AddDeletes(word);
+            }
+        }
+
+        _docs[slot] = ([.. counts.Keys], length, [.. words]);
+        _totalLength += length;
     }
 
     public void Remove(int slot)
@@ -62,7 +88,22 @@ internal sealed class Bm25Index
                 if (list.Count == 0)
                 {
                     _postings.Remove(term);
-                    RemoveDeletes(term);
+                }
+            }
+        }
+
+        foreach (var word in doc.Words)
+        {
+            if (_words.TryGetValue(word, out var entry))
+            {
+                if (entry.Count <= 1)
+                {
+                    _words.Remove(word);
+                    RemoveDeletes(word);
+                }
+                else
+                {
+                    _words[word] = (entry.Stem, entry.Count - 1);
                 }
             }
         }
@@ -108,25 +149,28 @@ internal sealed class Bm25Index
         return scores;
     }
 
-    /// <summary>Indexed terms within a small edit distance of <paramref name="term"/>, excluding the term itself.</summary>
-    public List<(string Term, int Distance)> FuzzyMatches(string term)
+    /// <summary>
+    /// Indexed words within a small edit distance of <paramref name="word"/> (a lower-case token as written) whose
+    /// stem differs from the word's own stem (same-stem words are already exact matches), with that stem.
+    /// </summary>
+    public List<(string Word, string Stem, int Distance)> FuzzyMatches(string word)
     {
-        var found = new List<(string, int)>();
-        if (term.Length < MinFuzzyLength || !char.IsLetter(term[0]))
+        var found = new List<(string, string, int)>();
+        if (word.Length < MinFuzzyLength || !char.IsLetter(word[0]))
         {
             return found;
         }
 
-        int maxDistance = term.Length >= 8 ? 2 : 1;
+        int maxDistance = word.Length >= 8 ? 2 : 1;
         var candidates = new HashSet<string>(StringComparer.Ordinal);
-        if (_deletes.TryGetValue(term, out var direct))
+        if (_deletes.TryGetValue(word, out var direct))
         {
             candidates.UnionWith(direct);
         }
 
-        foreach (var variant in DeletionVariants(term))
+        foreach (var variant in DeletionVariants(word))
         {
-            if (_postings.ContainsKey(variant))
+            if (_words.ContainsKey(variant))
             {
                 candidates.Add(variant);
             }
@@ -137,22 +181,26 @@ internal sealed class Bm25Index
             }
         }
 
+        var ownStem = TextAnalyzer.Stem(word);
         foreach (var candidate in candidates)
         {
-            if (candidate == term)
+            if (candidate == word || !_words.TryGetValue(candidate, out var entry) || entry.Stem == ownStem)
             {
                 continue;
             }
 
-            int d = EditDistance.DamerauLevenshtein(term, candidate, maxDistance);
+            int d = EditDistance.DamerauLevenshtein(word, candidate, maxDistance);
             if (d <= maxDistance)
             {
-                found.Add((candidate, d));
+                found.Add((candidate, entry.Stem, d));
             }
         }
 
         return found;
     }
+
+    /// <summary>True when the document in a slot contains the word as written.</summary>
+    public bool DocumentHasWord(int slot, string word) => _docs.TryGetValue(slot, out var doc) && doc.Words.Contains(word, StringComparer.Ordinal);
 
     private void AddDeletes(string term)
     {

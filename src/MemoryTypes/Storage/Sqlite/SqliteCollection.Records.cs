@@ -140,6 +140,12 @@ internal sealed partial class SqliteCollection<TKey, TRecord>
             var data = _mapping.Data;
             for (int row = 0; row < batch.Count; row++)
             {
+                if ((row & 0x3FF) == 0x3FF)
+                {
+                    // Cancelling rolls the whole batch back, like any other failure.
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
                 var record = batch[row];
                 parameters[0].Value = keys[row];
                 int p = 1;

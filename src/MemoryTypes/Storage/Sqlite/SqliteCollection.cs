@@ -62,21 +62,29 @@ internal sealed partial class SqliteCollection<TKey, TRecord> : VectorStoreColle
     }
 
     /// <inheritdoc />
-    public override Task EnsureCollectionExistsAsync(CancellationToken cancellationToken = default) =>
-        WriteAsync("EnsureCollectionExists", schemaChange: true, lease =>
+    public override async Task EnsureCollectionExistsAsync(CancellationToken cancellationToken = default)
+    {
+        // Usually the collection exists: confirm that on a reader, without queueing behind the writer.
+        if (await ReadAsync("EnsureCollectionExists", (_, sql) => sql is not null, cancellationToken))
         {
-            var entry = _store.Catalog.Find(lease, Name);
-            if (entry is null)
+            return;
+        }
+
+        await WriteAsync("EnsureCollectionExists", schemaChange: true, lease =>
+        {
+            // Checked again under the write lock: another flow or process may have created it meanwhile.
+            if (_store.Catalog.Find(lease, Name) is { } entry)
             {
-                _store.Catalog.Create(lease, Name, _mapping);
+                CheckShape(entry, "EnsureCollectionExists");
             }
             else
             {
-                CheckShape(entry, "EnsureCollectionExists");
+                _store.Catalog.Create(lease, Name, _mapping);
             }
 
             return 0;
         }, cancellationToken);
+    }
 
     /// <inheritdoc />
     public override Task EnsureCollectionDeletedAsync(CancellationToken cancellationToken = default) =>
@@ -153,7 +161,7 @@ internal sealed partial class SqliteCollection<TKey, TRecord> : VectorStoreColle
     }
 
     private VectorStoreException MissingCollection(string operation) =>
-        SqliteErrors.Create($"the collection does not exist; call EnsureCollectionExistsAsync first.", _store.StoreName, Name, operation);
+        SqliteErrors.Create("the collection does not exist; call EnsureCollectionExistsAsync first.", _store.StoreName, Name, operation);
 
     private VectorStoreException Wrap(Exception exception, string operation) =>
         SqliteErrors.Wrap(exception, _store.StoreName, Name, operation);
