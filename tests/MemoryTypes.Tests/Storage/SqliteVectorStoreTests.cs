@@ -186,6 +186,21 @@ public sealed class SqliteVectorStoreTests : IAsyncLifetime
         Assert.NotNull(await memos.GetAsync("after", cancellationToken: Ct));
     }
 
+    [Fact]
+    public async Task Search_WithAQueryOfTheWrongDimension_NamesTheCollectionAndBothSizes()
+    {
+        var memos = await MemosAsync();
+        await memos.UpsertAsync(NewMemo("a"), Ct);
+
+        var error = await Assert.ThrowsAsync<VectorStoreException>(async () =>
+            await memos.SearchAsync(new ReadOnlyMemory<float>([1, 0, 0, 0, 0]), 3, cancellationToken: Ct).ToListAsync(Ct));
+
+        Assert.Equal("memos", error.CollectionName);
+        Assert.Equal("Search", error.OperationName);
+        Assert.Contains("5 dimensions", error.Message, StringComparison.Ordinal);
+        Assert.Contains("3", error.Message, StringComparison.Ordinal);
+    }
+
     // ---------------------------------------------------------------- full-text index
 
     [Fact]
@@ -478,6 +493,35 @@ public sealed class SqliteVectorStoreTests : IAsyncLifetime
         _store = new SqliteVectorStore(StorePath);
 
         Assert.Null(await Store.GetCollection<string, Memo>("memos").GetAsync("never", cancellationToken: Ct));
+    }
+
+    [Fact]
+    public async Task Compact_AfterMassDelete_ShrinksTheFile_AndKeepsTheRest()
+    {
+        var memos = await MemosAsync();
+        var hybrid = (IKeywordHybridSearchable<Memo>)memos;
+        await memos.UpsertAsync(Enumerable.Range(0, 2000).Select(i => NewMemo("m" + i, $"memo number {i} about " + (i % 2 == 0 ? "rivers" : "mountains"), [i, 1, 0], number: i)), Ct);
+        await memos.DeleteAsync(Enumerable.Range(0, 2000).Where(i => i % 10 != 0).Select(i => "m" + i), Ct);
+        await Store.CompactAsync(Ct);
+        long compacted = new FileInfo(StorePath).Length;
+        await memos.UpsertAsync(Enumerable.Range(0, 2000).Select(i => NewMemo("m" + i, "refill " + i, [i, 1, 0], number: i)), Ct);
+        await memos.DeleteAsync(Enumerable.Range(0, 2000).Where(i => i % 10 != 0).Select(i => "m" + i), Ct);
+        await using (var transaction = await Store.BeginTransactionAsync(Ct))
+        {
+            await Assert.ThrowsAsync<InvalidOperationException>(() => Store.CompactAsync(Ct));
+        }
+
+        long beforeSecondCompact = new FileInfo(StorePath).Length + new FileInfo(StorePath + "-wal").Length;
+        await Store.CompactAsync(Ct);
+
+        Assert.True(new FileInfo(StorePath).Length < beforeSecondCompact, "Compacting after deleting 90% of the records makes the files smaller.");
+        Assert.True(new FileInfo(StorePath).Length <= compacted * 2);
+        Assert.Equal(0, new FileInfo(StorePath + "-wal").Length);
+        Assert.Equal(200, await CountAsync(memos));
+        Assert.Equal("refill 990", (await memos.GetAsync("m990", cancellationToken: Ct))?.Text);
+        var found = await hybrid.HybridSearchAsync(new ReadOnlyMemory<float>([0, 0, 1]), ["refill"], 1, cancellationToken: Ct).ToListAsync(Ct);
+        Assert.Single(found);
+        AssertFullTextIndexInStep("memos");
     }
 
     [Fact]

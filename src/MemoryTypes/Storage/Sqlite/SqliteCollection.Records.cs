@@ -128,6 +128,13 @@ internal sealed partial class SqliteCollection<TKey, TRecord>
         await WriteAsync("Upsert", schemaChange: false, lease =>
         {
             var sql = Resolve(lease, "Upsert") ?? throw MissingCollection("Upsert");
+            var keyList = sql.Fts is null ? null : SqliteValueCodec.ToJsonArray(keys);
+            if (keyList is not null)
+            {
+                // Out of the index with the old text first (records that exist), back in with the new text below.
+                ExecuteWithKeys(lease, sql.FtsDeleteByKeys!, keyList);
+            }
+
             var command = lease.Context.Command(sql.Upsert);
             command.Parameters.Clear();
             var parameters = new SqliteParameter[sql.UpsertParameterCount];
@@ -176,6 +183,11 @@ internal sealed partial class SqliteCollection<TKey, TRecord>
                 command.ExecuteNonQuery();
             }
 
+            if (keyList is not null)
+            {
+                ExecuteWithKeys(lease, sql.FtsInsertByKeys!, keyList);
+            }
+
             return batch.Count;
         }, cancellationToken);
     }
@@ -201,18 +213,24 @@ internal sealed partial class SqliteCollection<TKey, TRecord>
                 return 0;
             }
 
-            var command = lease.Context.Command(sql.DeleteByKey);
-            command.Parameters.Clear();
-            var parameter = command.Parameters.Add(new SqliteParameter("@key", encoded[0]));
-            int deleted = 0;
-            foreach (var key in encoded)
+            var keyList = SqliteValueCodec.ToJsonArray(encoded);
+            if (sql.FtsDeleteByKeys is not null)
             {
-                parameter.Value = key;
-                deleted += command.ExecuteNonQuery();
+                ExecuteWithKeys(lease, sql.FtsDeleteByKeys, keyList);
             }
 
+            int deleted = ExecuteWithKeys(lease, sql.DeleteByKeys, keyList);
             return deleted;
         }, cancellationToken);
+    }
+
+    /// <summary>Runs a statement over the keys in a JSON array (bound to <c>@keys</c>, read with json_each).</summary>
+    private static int ExecuteWithKeys(SqliteLease lease, string sql, string keyList)
+    {
+        var command = lease.Context.Command(sql);
+        command.Parameters.Clear();
+        command.Parameters.AddWithValue("@keys", keyList);
+        return command.ExecuteNonQuery();
     }
 
     private object EncodeKeyValue(object? key)

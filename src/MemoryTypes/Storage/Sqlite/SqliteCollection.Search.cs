@@ -55,7 +55,8 @@ internal sealed partial class SqliteCollection<TKey, TRecord>
         [EnumeratorCancellation] CancellationToken cancellationToken)
         where TInput : notnull
     {
-        var query = await VectorScoring.ToQueryVectorAsync(searchValue, vector.Vector!, cancellationToken);
+        var query = await QueryVectorAsync(searchValue, vector, "Search", cancellationToken);
+        int count = Capped((long)skip + top);
         var results = await ReadAsync("Search", (lease, sql) =>
         {
             if (sql is null)
@@ -63,7 +64,7 @@ internal sealed partial class SqliteCollection<TKey, TRecord>
                 return [];
             }
 
-            var ranked = ScanVectors(lease, sql, vector, query, skip + top, threshold, where, cancellationToken);
+            var ranked = ScanVectors(lease, sql, vector, query, count, threshold, where, cancellationToken);
             var found = new List<VectorSearchResult<TRecord>>(top);
             foreach (var (rowId, score) in ranked.Skip(skip))
             {
@@ -87,8 +88,8 @@ internal sealed partial class SqliteCollection<TKey, TRecord>
         [EnumeratorCancellation] CancellationToken cancellationToken)
         where TInput : notnull
     {
-        var query = await VectorScoring.ToQueryVectorAsync(searchValue, vector.Vector!, cancellationToken);
-        int window = Math.Max(MinFusionWindow, 4 * (skip + top));
+        var query = await QueryVectorAsync(searchValue, vector, "HybridSearch", cancellationToken);
+        int window = Math.Max(MinFusionWindow, Capped(4L * ((long)skip + top)));
         var results = await ReadAsync("HybridSearch", (lease, sql) =>
         {
             if (sql is null)
@@ -133,6 +134,22 @@ internal sealed partial class SqliteCollection<TKey, TRecord>
         foreach (var result in results)
         {
             yield return result;
+        }
+    }
+
+    private static int Capped(long value) => (int)Math.Min(value, int.MaxValue);
+
+    /// <summary>The query vector, with a dimension mismatch reported against this collection.</summary>
+    private async ValueTask<ReadOnlyMemory<float>> QueryVectorAsync<TInput>(TInput searchValue, SqliteColumn vector, string operation, CancellationToken cancellationToken)
+        where TInput : notnull
+    {
+        try
+        {
+            return await VectorScoring.ToQueryVectorAsync(searchValue, vector.Vector!, cancellationToken);
+        }
+        catch (VectorStoreException ex) when (ex.CollectionName is null)
+        {
+            throw SqliteErrors.Create(ex.Message, _store.StoreName, Name, operation);
         }
     }
 

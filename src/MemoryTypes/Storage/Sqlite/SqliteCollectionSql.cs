@@ -60,8 +60,18 @@ internal sealed class SqliteCollectionSql
         var updates = names.Skip(1).Select(n => $"{n} = excluded.{n}").ToList();
         Upsert = $"INSERT INTO {Table} ({string.Join(", ", names)}) VALUES ({values}) ON CONFLICT ({mapping.Key.QuotedName}) DO "
             + (updates.Count == 0 ? "NOTHING" : "UPDATE SET " + string.Join(", ", updates));
-        DeleteByKey = $"DELETE FROM {Table} WHERE {mapping.Key.QuotedName} = @key";
-        Count = $"SELECT count(*) FROM {Table}";
+        // Batches pass their keys as one JSON array parameter, so one statement serves any number of keys.
+        var keyIn = $"{mapping.Key.QuotedName} IN (SELECT value FROM json_each(@keys))";
+        DeleteByKeys = $"DELETE FROM {Table} WHERE {keyIn}";
+        if (Fts is not null)
+        {
+            // The FTS columns are those the table was created with (the stored shape), whatever this record maps.
+            var ftsColumns = entry.Shape.FullTextColumns.Select(SqliteSql.Quote).ToList();
+            var columnList = string.Join(", ", ftsColumns);
+            var current = string.Join(", ", ftsColumns.Select(c => "t." + c));
+            FtsDeleteByKeys = $"INSERT INTO {Fts}({Fts}, rowid, {columnList}) SELECT 'delete', t.{SqliteColumn.RowIdColumn}, {current} FROM {Table} AS t WHERE t.{keyIn}";
+            FtsInsertByKeys = $"INSERT INTO {Fts}(rowid, {columnList}) SELECT t.{SqliteColumn.RowIdColumn}, {current} FROM {Table} AS t WHERE t.{keyIn}";
+        }
     }
 
     public SqliteRecordMapping Mapping { get; }
@@ -79,9 +89,17 @@ internal sealed class SqliteCollectionSql
 
     public int UpsertParameterCount { get; }
 
-    public string DeleteByKey { get; }
+    /// <summary>Deletes the records whose keys are in the JSON array <c>@keys</c>.</summary>
+    public string DeleteByKeys { get; }
 
-    public string Count { get; }
+    /// <summary>
+    /// Removes the current rows of the keys in <c>@keys</c> from the FTS5 index (an external-content index must be
+    /// told the exact old values); null without full-text columns.
+    /// </summary>
+    public string? FtsDeleteByKeys { get; }
+
+    /// <summary>Indexes the current rows of the keys in <c>@keys</c> in the FTS5 index; null without full-text columns.</summary>
+    public string? FtsInsertByKeys { get; }
 
     public string SelectList(bool includeVectors) => _selectList[includeVectors ? 1 : 0];
 
@@ -109,7 +127,7 @@ internal sealed class SqliteCollectionSql
         // bm25 takes the FTS table's hidden column, which carries the table's own name (not the alias).
         + " ORDER BY bm25(f." + Fts + ") LIMIT @limit";
 
-    /// <summary>The DDL that creates the collection's tables, indexes, FTS5 table and the triggers that keep it in step.</summary>
+    /// <summary>The DDL that creates the collection's table, its indexes and its FTS5 table.</summary>
     public static List<string> CreateStatements(SqliteRecordMapping mapping, string tableName, string? ftsTableName)
     {
         var table = SqliteSql.Quote(tableName);
@@ -144,22 +162,12 @@ internal sealed class SqliteCollectionSql
         var fullText = mapping.Data.Where(c => c.Property.IsFullTextIndexed).ToList();
         if (ftsTableName is not null && fullText.Count > 0)
         {
-            var fts = SqliteSql.Quote(ftsTableName);
-            var ftsColumns = string.Join(", ", fullText.Select(c => c.QuotedName));
-            var newValues = string.Join(", ", fullText.Select(c => "new." + c.QuotedName));
-            var oldValues = string.Join(", ", fullText.Select(c => "old." + c.QuotedName));
-            var rowId = SqliteColumn.RowIdColumn;
-            statements.Add($"CREATE VIRTUAL TABLE {fts} USING fts5({ftsColumns}, content={SqliteSql.Literal(tableName)}, content_rowid={SqliteSql.Literal(rowId)}, tokenize='porter unicode61')");
-
-            // Merge 8 index segments at a time instead of 4: segment merging was about a fifth of the cost of a
-            // bulk upsert (measured), and keyword queries, which read a few more segments, stay cheap next to the
-            // vector scan. Stored in the FTS table's config, so it applies to every later connection.
-            statements.Add($"INSERT INTO {fts}({fts}, rank) VALUES ('automerge', 8)");
-            statements.Add($"CREATE TRIGGER {SqliteSql.Quote(tableName + "_ai")} AFTER INSERT ON {table} BEGIN INSERT INTO {fts}(rowid, {ftsColumns}) VALUES (new.{rowId}, {newValues}); END");
-            statements.Add($"CREATE TRIGGER {SqliteSql.Quote(tableName + "_ad")} AFTER DELETE ON {table} BEGIN INSERT INTO {fts}({fts}, rowid, {ftsColumns}) VALUES ('delete', old.{rowId}, {oldValues}); END");
-            statements.Add($"CREATE TRIGGER {SqliteSql.Quote(tableName + "_au")} AFTER UPDATE OF {ftsColumns} ON {table} BEGIN "
-                + $"INSERT INTO {fts}({fts}, rowid, {ftsColumns}) VALUES ('delete', old.{rowId}, {oldValues}); "
-                + $"INSERT INTO {fts}(rowid, {ftsColumns}) VALUES (new.{rowId}, {newValues}); END");
+            // No triggers: the collection keeps the index in step itself, one INSERT ... SELECT per batch (see
+            // FtsDeleteByKeys/FtsInsertByKeys). SQLite opens a statement savepoint on the FTS5 table for every
+            // statement that writes to it, and FTS5 flushes its pending terms into a new segment at each one; a
+            // trigger (one statement per row) therefore wrote a segment per record and merged them endlessly, and
+            // halved the throughput of a bulk upsert (measured).
+            statements.Add($"CREATE VIRTUAL TABLE {SqliteSql.Quote(ftsTableName)} USING fts5({string.Join(", ", fullText.Select(c => c.QuotedName))}, content={SqliteSql.Literal(tableName)}, content_rowid={SqliteSql.Literal(SqliteColumn.RowIdColumn)}, tokenize='porter unicode61')");
         }
 
         return statements;

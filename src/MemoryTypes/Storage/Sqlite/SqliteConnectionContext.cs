@@ -25,7 +25,8 @@ internal sealed class SqliteConnectionContext : IDisposable
     public SqliteConnection Connection { get; }
 
     /// <summary>True while the connection is inside a transaction (SQLite's autocommit is off).</summary>
-    public bool InTransaction => SQLitePCL.raw.sqlite3_get_autocommit(Connection.Handle) == 0;
+    public bool InTransaction =>
+        Connection.State == System.Data.ConnectionState.Open && SQLitePCL.raw.sqlite3_get_autocommit(Connection.Handle) == 0;
 
     /// <summary>The cached command for <paramref name="sql"/>; the caller sets its parameters before each use.</summary>
     public SqliteCommand Command(string sql)

@@ -216,7 +216,7 @@ internal sealed class SqliteConnectionManager : IDisposable
     {
         try
         {
-            if (context.Connection.State == System.Data.ConnectionState.Open && context.InTransaction)
+            if (context.InTransaction)
             {
                 context.Execute("ROLLBACK");
             }

@@ -171,6 +171,31 @@ internal static class SqliteValueCodec
         }
     }
 
+    /// <summary>A JSON array of encoded keys (strings and integers), for statements that read it with json_each.</summary>
+    public static string ToJsonArray(IReadOnlyCollection<object> encodedKeys)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(Math.Max(256, encodedKeys.Count * 16));
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            foreach (var key in encodedKeys)
+            {
+                if (key is long number)
+                {
+                    writer.WriteNumberValue(number);
+                }
+                else
+                {
+                    writer.WriteStringValue((string)key);
+                }
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
     /// <summary>Reads the key column back as the key property's type.</summary>
     public static object DecodeKey(SqliteColumn key, SqliteDataReader reader, int ordinal)
     {
@@ -223,17 +248,17 @@ internal static class SqliteValueCodec
             case SqliteColumnKind.Guid:
                 return Guid.Parse(reader.GetString(ordinal));
             case SqliteColumnKind.DateTimeOffset:
-            {
-                var utcTicks = reader.GetInt64(ordinal);
-                var offset = TimeSpan.FromMinutes(reader.IsDBNull(ordinal + 1) ? 0 : reader.GetInt64(ordinal + 1));
-                return new DateTimeOffset(utcTicks + offset.Ticks, offset);
-            }
+                {
+                    var utcTicks = reader.GetInt64(ordinal);
+                    var offset = TimeSpan.FromMinutes(reader.IsDBNull(ordinal + 1) ? 0 : reader.GetInt64(ordinal + 1));
+                    return new DateTimeOffset(utcTicks + offset.Ticks, offset);
+                }
 
             case SqliteColumnKind.DateTime:
-            {
-                var kind = reader.IsDBNull(ordinal + 1) ? DateTimeKind.Unspecified : (DateTimeKind)reader.GetInt64(ordinal + 1);
-                return new DateTime(reader.GetInt64(ordinal), kind);
-            }
+                {
+                    var kind = reader.IsDBNull(ordinal + 1) ? DateTimeKind.Unspecified : (DateTimeKind)reader.GetInt64(ordinal + 1);
+                    return new DateTime(reader.GetInt64(ordinal), kind);
+                }
 
             case SqliteColumnKind.Decimal:
                 return decimal.Parse(reader.GetString(ordinal), NumberStyles.Float, CultureInfo.InvariantCulture);

@@ -13,17 +13,20 @@ namespace KernelMemoryPlus.Storage.Sqlite;
 /// marked with its own application id and schema version; opening runs pending migrations, and refuses (with
 /// <see cref="StoreSchemaException"/>, before writing anything) a file that is corrupt, another application's, or
 /// from a newer version.</para>
-/// <para><b>Collections.</b> Each collection is a table with one column per data property (see
-/// <see cref="SqliteValueCodec"/> for the encodings), a vector BLOB column per vector property, a hidden integer
-/// row id and a unique key column; full-text properties are indexed by an FTS5 external-content table
-/// (<c>porter unicode61</c>) that triggers keep in step in the same transaction. The catalog table
-/// <c>kmp_collections</c> records each collection's shape, and a collection opened with an incompatible record
-/// shape is refused.</para>
+/// <para><b>Collections.</b> Each collection is a table with a hidden integer row id, a unique key column, one column
+/// per data property (TEXT, INTEGER, REAL or BLOB; lists and arrays as JSON text; bool as 0/1; Guid as text;
+/// DateTimeOffset as INTEGER UTC ticks, which compare and sort by instant, plus a companion column with the offset in
+/// minutes, so values read back exactly) and one float32 little-endian BLOB per vector property. Full-text
+/// properties are indexed by an FTS5 external-content table (<c>porter unicode61</c>) that every write keeps in step
+/// in the same transaction; the store maintains it itself, so the tables must be written only through the store.
+/// The catalog table <c>kmp_collections</c> records each collection's shape, and a collection opened with an
+/// incompatible record shape is refused.</para>
 /// <para><b>Concurrency.</b> One writer connection (writers queue in process) and pooled reader connections that
 /// read committed snapshots concurrently with it. <see cref="BeginTransactionAsync"/> opens an ambient transaction
 /// that every operation of the calling flow joins.</para>
-/// <para><b>Search.</b> Exact: the filtered rows' vectors are scanned and the best kept in a bounded heap; hybrid
-/// search fuses that ranking with FTS5 bm25 by reciprocal rank fusion (k = 60).</para>
+/// <para><b>Search.</b> Exact: the filtered rows' vectors are scanned and the best kept in a bounded heap. Hybrid
+/// search fuses the vector ranking with the FTS5 bm25 ranking of the keywords by reciprocal rank fusion (k = 60),
+/// each ranking contributing its best max(100, 4 × (skip + top)) records.</para>
 /// </remarks>
 public sealed class SqliteVectorStore : VectorStore, ITransactionalVectorStore, IAsyncDisposable
 {
@@ -104,6 +107,12 @@ public sealed class SqliteVectorStore : VectorStore, ITransactionalVectorStore, 
     internal SqliteConnectionManager Connections { get; }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// The transaction holds the store's writer from begin to commit or dispose, so writers of other flows wait for
+    /// it; readers of other flows do not, and see only committed data. The ambient transaction is attached to the
+    /// execution context of the caller: await this method directly in the method that uses the transaction (an async
+    /// helper that begins it and returns it would drop it when the helper returns).
+    /// </remarks>
     public ValueTask<IVectorStoreTransaction> BeginTransactionAsync(CancellationToken cancellationToken = default) =>
         Connections.BeginTransactionAsync(cancellationToken);
 
@@ -200,6 +209,53 @@ public sealed class SqliteVectorStore : VectorStore, ITransactionalVectorStore, 
         }
     }
 
+    /// <summary>
+    /// Compacts the file: merges each full-text index into one segment, rebuilds the database without free pages
+    /// (<c>VACUUM</c>), and copies the write-ahead log into the database and truncates it.
+    /// </summary>
+    /// <remarks>
+    /// Waits for running writes and blocks new ones while it works; readers carry on. It rewrites the whole file, so
+    /// it takes time in proportion to its size and needs that much free disk space for a moment. Worth running after
+    /// deleting much of the data; SQLite reuses free pages on its own otherwise.
+    /// </remarks>
+    /// <param name="cancellationToken">Cancels waiting for running writes.</param>
+    /// <exception cref="InvalidOperationException">The calling flow has a transaction open; VACUUM cannot run inside one.</exception>
+    /// <exception cref="VectorStoreException">SQLite failed; the file is unchanged.</exception>
+    public async Task CompactAsync(CancellationToken cancellationToken = default)
+    {
+        using var lease = await Connections.AcquireAsync(write: true, cancellationToken);
+        if (lease.IsAmbient)
+        {
+            throw new InvalidOperationException("CompactAsync cannot run inside a transaction; commit or dispose the transaction of this flow first.");
+        }
+
+        try
+        {
+            var ftsTables = new List<string>();
+            using (var command = lease.Context.Connection.CreateCommand())
+            {
+                command.CommandText = $"SELECT fts_table_name FROM {SqliteCatalog.TableName} WHERE fts_table_name IS NOT NULL";
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    ftsTables.Add(reader.GetString(0));
+                }
+            }
+
+            foreach (var fts in ftsTables.Select(SqliteSql.Quote))
+            {
+                lease.Context.ExecuteOnce($"INSERT INTO {fts}({fts}) VALUES ('optimize')");
+            }
+
+            lease.Context.ExecuteOnce("VACUUM");
+            lease.Context.ExecuteOnce("PRAGMA wal_checkpoint(TRUNCATE)");
+        }
+        catch (SqliteException ex)
+        {
+            throw SqliteErrors.Wrap(ex, StoreName, null, "Compact");
+        }
+    }
+
     /// <inheritdoc />
     public override object? GetService(Type serviceType, object? serviceKey = null)
     {
@@ -217,7 +273,11 @@ public sealed class SqliteVectorStore : VectorStore, ITransactionalVectorStore, 
         return serviceType.IsInstanceOfType(this) ? this : null;
     }
 
-    /// <summary>Closes every connection; an open transaction of the calling flow is rolled back.</summary>
+    /// <summary>
+    /// Closes every connection. An open transaction of the calling flow is rolled back; a write or transaction of
+    /// another flow is waited for at most <see cref="SqliteVectorStoreOptions.BusyTimeout"/>, then rolled back by
+    /// closing the connection.
+    /// </summary>
     /// <returns>A completed task: closing SQLite connections is synchronous.</returns>
     public ValueTask DisposeAsync()
     {
