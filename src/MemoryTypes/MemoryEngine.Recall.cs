@@ -124,7 +124,7 @@ public sealed partial class MemoryEngine
         {
             int rank = 0, position = 0;
             double previous = double.NaN;
-            foreach (var (slot, bm25) in index.Keywords.Score(terms.Select(t => (t, 1.0)), Accept).OrderByDescending(p => p.Value).ThenBy(p => p.Key).Take(candidates))
+            foreach (var (slot, bm25) in index.Keywords.Top(terms.Select(t => (t, 1.0)).ToList(), Accept, candidates))
             {
                 var s = Get(slot);
                 rank = TieRank(bm25, ref previous, ++position, rank);
@@ -154,7 +154,7 @@ public sealed partial class MemoryEngine
             {
                 int rank = 0, position = 0;
                 double previous = double.NaN;
-                foreach (var (slot, value) in index.Keywords.Score(corrections, Accept).OrderByDescending(p => p.Value).ThenBy(p => p.Key).Take(candidates))
+                foreach (var (slot, value) in index.Keywords.Top(corrections, Accept, candidates))
                 {
                     var s = Get(slot);
                     rank = TieRank(value, ref previous, ++position, rank);

@@ -274,6 +274,7 @@ public sealed partial class MemoryEngine
             index.Lock.EnterWriteLock();
             try
             {
+                index.Vectors.Reserve(batch.MemoryUpserts.Count);
                 foreach (var (record, vector) in batch.MemoryUpserts.Where(u => u.Record.Namespace == group.Key))
                 {
                     index.Upsert(record, vector.Span);
@@ -392,7 +393,8 @@ public sealed partial class MemoryEngine
         }
 
         Span<byte> bytes = stackalloc byte[16];
-        System.Security.Cryptography.RandomNumberGenerator.Fill(bytes[8..]);
+        // Ids are identifiers, not secrets (access is checked, not guessed), so a fast non-cryptographic source will do.
+        Random.Shared.NextBytes(bytes[8..]);
         for (int i = 0; i < 6; i++)
         {
             bytes[i] = (byte)(ms >> (8 * (5 - i)));

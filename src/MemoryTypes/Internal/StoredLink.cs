@@ -14,10 +14,10 @@ internal sealed class StoredLink
     [VectorStoreData(IsIndexed = true)]
     public string ToNamespace { get; set; } = "";
 
-    [VectorStoreData(IsIndexed = true)]
+    [VectorStoreData]
     public string FromId { get; set; } = "";
 
-    [VectorStoreData(IsIndexed = true)]
+    [VectorStoreData]
     public string ToId { get; set; } = "";
 
     [VectorStoreData]

@@ -67,20 +67,25 @@ internal sealed class StoredMemory
     public ReadOnlyMemory<float>? Embedding { get; set; }
 
     /// <summary>The collection definition, with the vector dimensions of the configured embedding model.</summary>
+    /// <remarks>
+    /// Only the namespace is indexed: the engine reads the store by namespace when it loads a namespace and by id,
+    /// and answers every other query from its hot index. Each extra index costs ingest speed. The content stays
+    /// full-text indexed so tools that query the store directly can still search it.
+    /// </remarks>
     public static VectorStoreCollectionDefinition Definition(int dimensions) => new()
     {
         Properties =
         [
             new VectorStoreKeyProperty(nameof(Id), typeof(string)),
             new VectorStoreDataProperty(nameof(Namespace), typeof(string)) { IsIndexed = true },
-            new VectorStoreDataProperty(nameof(Kind), typeof(string)) { IsIndexed = true },
+            new VectorStoreDataProperty(nameof(Kind), typeof(string)),
             new VectorStoreDataProperty(nameof(Content), typeof(string)) { IsFullTextIndexed = true },
-            new VectorStoreDataProperty(nameof(Tags), typeof(List<string>)) { IsIndexed = true },
+            new VectorStoreDataProperty(nameof(Tags), typeof(List<string>)),
             new VectorStoreDataProperty(nameof(MetadataJson), typeof(string)),
             new VectorStoreDataProperty(nameof(Importance), typeof(double)),
             new VectorStoreDataProperty(nameof(CreatedAt), typeof(long)),
             new VectorStoreDataProperty(nameof(UpdatedAt), typeof(long)),
-            new VectorStoreDataProperty(nameof(OccurredAt), typeof(long)) { IsIndexed = true },
+            new VectorStoreDataProperty(nameof(OccurredAt), typeof(long)),
             new VectorStoreDataProperty(nameof(ValidFrom), typeof(long?)),
             new VectorStoreDataProperty(nameof(ValidTo), typeof(long?)),
             new VectorStoreDataProperty(nameof(AccessCount), typeof(long)),
@@ -88,8 +93,8 @@ internal sealed class StoredMemory
             new VectorStoreDataProperty(nameof(Version), typeof(long)),
             new VectorStoreDataProperty(nameof(Author), typeof(string)),
             new VectorStoreDataProperty(nameof(EmbeddingModel), typeof(string)),
-            new VectorStoreDataProperty(nameof(SessionId), typeof(string)) { IsIndexed = true },
-            new VectorStoreDataProperty(nameof(Subject), typeof(string)) { IsIndexed = true },
+            new VectorStoreDataProperty(nameof(SessionId), typeof(string)),
+            new VectorStoreDataProperty(nameof(Subject), typeof(string)),
             new VectorStoreDataProperty(nameof(Predicate), typeof(string)),
             new VectorStoreDataProperty(nameof(Object), typeof(string)),
             new VectorStoreDataProperty(nameof(ProcedureName), typeof(string)),

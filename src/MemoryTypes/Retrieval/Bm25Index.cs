@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace KernelMemoryPlus.Retrieval;
 
 /// <summary>
@@ -18,6 +20,7 @@ internal sealed class Bm25Index
     private readonly Dictionary<int, (string[] Terms, int Length, string[] Words)> _docs = [];
     private readonly Dictionary<string, (string Stem, int Count)> _words = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _deletes = new(StringComparer.Ordinal);
+    private int[] _lengths = new int[256];
     private long _totalLength;
 
     public int DocumentCount => _docs.Count;
@@ -69,6 +72,12 @@ internal sealed class Bm25Index
         }
 
         _docs[slot] = ([.. counts.Keys], length, [.. words]);
+        if (slot >= _lengths.Length)
+        {
+            Array.Resize(ref _lengths, Math.Max(slot + 1, _lengths.Length * 2));
+        }
+
+        _lengths[slot] = length;
         _totalLength += length;
     }
 
@@ -80,6 +89,7 @@ internal sealed class Bm25Index
         }
 
         _totalLength -= doc.Length;
+        _lengths[slot] = 0;
         foreach (var term in doc.Terms)
         {
             if (_postings.TryGetValue(term, out var list))
@@ -111,42 +121,95 @@ internal sealed class Bm25Index
 
     public bool Contains(string term) => _postings.ContainsKey(term);
 
-    /// <summary>BM25 scores of the accepted documents containing any of the terms.</summary>
+    /// <summary>
+    /// The <paramref name="top"/> accepted documents with the highest BM25 score for the weighted terms, best first
+    /// (ties by slot). Scores accumulate in a pooled array indexed by slot, so a query allocates almost nothing.
+    /// </summary>
     /// <param name="terms">Query terms with a weight each (1 for exact terms, less for fuzzy corrections).</param>
-    /// <param name="accept">Filter on slots; null accepts all.</param>
-    public Dictionary<int, double> Score(IEnumerable<(string Term, double Weight)> terms, Func<int, bool>? accept)
+    /// <param name="accept">Filter on slots; null accepts all. Called at most once per slot.</param>
+    /// <param name="top">How many documents.</param>
+    public List<(int Slot, double Score)> Top(IReadOnlyList<(string Term, double Weight)> terms, Func<int, bool>? accept, int top)
     {
-        var scores = new Dictionary<int, double>();
+        var result = new List<(int, double)>();
         int n = _docs.Count;
-        if (n == 0)
+        if (n == 0 || top <= 0 || terms.Count == 0)
         {
-            return scores;
+            return result;
         }
 
-        double avgLength = Math.Max(1.0, (double)_totalLength / n);
-        foreach (var (term, weight) in terms)
+        int size = _lengths.Length;
+        var scores = ArrayPool<double>.Shared.Rent(size);
+        var state = ArrayPool<sbyte>.Shared.Rent(size);
+        var touched = new List<int>();
+        try
         {
-            if (!_postings.TryGetValue(term, out var postings))
+            double avgLength = Math.Max(1.0, (double)_totalLength / n);
+            foreach (var (term, weight) in terms)
             {
-                continue;
-            }
-
-            double df = postings.Count;
-            double idf = Math.Log(1 + ((n - df + 0.5) / (df + 0.5)));
-            foreach (var (slot, tf) in postings)
-            {
-                if (accept is not null && !accept(slot))
+                if (!_postings.TryGetValue(term, out var postings))
                 {
                     continue;
                 }
 
-                double length = _docs[slot].Length;
-                double s = idf * (tf * (K1 + 1)) / (tf + (K1 * (1 - B + (B * length / avgLength))));
-                scores[slot] = scores.GetValueOrDefault(slot) + (weight * s);
-            }
-        }
+                double df = postings.Count;
+                double idf = Math.Log(1 + ((n - df + 0.5) / (df + 0.5)));
+                foreach (var (slot, tf) in postings)
+                {
+                    // state: 0 unseen, 1 accepted, -1 rejected.
+                    if (state[slot] == 0)
+                    {
+                        state[slot] = accept is null || accept(slot) ? (sbyte)1 : (sbyte)-1;
+                        touched.Add(slot);
+                        scores[slot] = 0;
+                    }
 
-        return scores;
+                    if (state[slot] < 0)
+                    {
+                        continue;
+                    }
+
+                    double length = _lengths[slot];
+                    scores[slot] += weight * idf * (tf * (K1 + 1)) / (tf + (K1 * (1 - B + (B * length / avgLength))));
+                }
+            }
+
+            var heap = new PriorityQueue<int, (double Score, int Slot)>(Math.Min(top, touched.Count) + 1, WorstFirst.Instance);
+            foreach (var slot in touched)
+            {
+                if (state[slot] < 0)
+                {
+                    continue;
+                }
+
+                var key = (scores[slot], slot);
+                if (heap.Count < top)
+                {
+                    heap.Enqueue(slot, key);
+                }
+                else if (heap.TryPeek(out _, out var worst) && WorstFirst.Instance.Compare(key, worst) > 0)
+                {
+                    heap.DequeueEnqueue(slot, key);
+                }
+            }
+
+            while (heap.TryDequeue(out var slot, out var key))
+            {
+                result.Add((slot, key.Score));
+            }
+
+            result.Reverse();
+            return result;
+        }
+        finally
+        {
+            foreach (var slot in touched)
+            {
+                state[slot] = 0;
+            }
+
+            ArrayPool<double>.Shared.Return(scores);
+            ArrayPool<sbyte>.Shared.Return(state);
+        }
     }
 
     /// <summary>
@@ -241,6 +304,18 @@ internal sealed class Bm25Index
         for (int i = 0; i < term.Length; i++)
         {
             yield return string.Concat(term.AsSpan(0, i), term.AsSpan(i + 1));
+        }
+    }
+
+    /// <summary>Orders (score, slot) so the heap's head is the worst kept: lowest score, then highest slot.</summary>
+    private sealed class WorstFirst : IComparer<(double Score, int Slot)>
+    {
+        public static readonly WorstFirst Instance = new();
+
+        public int Compare((double Score, int Slot) x, (double Score, int Slot) y)
+        {
+            int byScore = x.Score.CompareTo(y.Score);
+            return byScore != 0 ? byScore : y.Slot.CompareTo(x.Slot);
         }
     }
 }
