@@ -209,40 +209,14 @@ public sealed partial class MemoryEngine : IAsyncDisposable
     {
         InputValidator.Id(id);
         ArgumentNullException.ThrowIfNull(update);
-        if (update.Content is not null)
-        {
-            InputValidator.Content(update.Content, _options);
-        }
-
-        var tags = update.Tags is null ? null : InputValidator.Tags(update.Tags, _options);
-        var metadata = update.Metadata is null ? null : InputValidator.Metadata(update.Metadata, _options);
-        double? importance = update.Importance is null ? null : InputValidator.Importance(update.Importance);
-        var steps = update.Steps is null ? null : ValidateSteps(update.Steps, "steps");
-        var author = InputValidator.ShortText(update.Author, "author");
+        var validated = ValidateUpdate(update, string.Empty);
 
         var state = await GetStateAsync(cancellationToken);
         while (true)
         {
             var (index, current) = await FindAsync(state, id, cancellationToken);
             CheckVersion(current, expectedVersion);
-
-            var next = current with
-            {
-                Content = update.Content ?? current.Content,
-                Tags = tags ?? current.Tags,
-                Metadata = metadata ?? current.Metadata,
-                Importance = importance ?? current.Importance,
-                OccurredAt = update.OccurredAt is { } occurred ? RecordMapper.Truncate(occurred) : current.OccurredAt,
-                ValidTo = update.ValidTo is { } validTo ? RecordMapper.Truncate(validTo) : current.ValidTo,
-                Pinned = update.Pinned ?? current.Pinned,
-                Steps = steps ?? current.Steps,
-                Author = author ?? current.Author,
-            };
-
-            if (update.ValidTo is not null && next.ValidFrom is { } validFrom && next.ValidTo <= validFrom)
-            {
-                throw new MemoryValidationException("validTo", "validTo must be after validFrom.");
-            }
+            var next = ApplyUpdate(current, validated, string.Empty);
 
             ReadOnlyMemory<float>? newVector = null;
             if (NamespaceIndex.EmbeddingText(next) != NamespaceIndex.EmbeddingText(current))
@@ -254,18 +228,7 @@ public sealed partial class MemoryEngine : IAsyncDisposable
             {
                 // Applied only on top of the version it was computed from: a change committed in between by someone
                 // else would otherwise be overwritten with the fields read before it (a lost update).
-                return await ApplyUpdateAsync(state, index, id, current.Version, latest => latest with
-                {
-                    Content = next.Content,
-                    Tags = next.Tags,
-                    Metadata = next.Metadata,
-                    Importance = next.Importance,
-                    OccurredAt = next.OccurredAt,
-                    ValidTo = next.ValidTo,
-                    Pinned = next.Pinned,
-                    Steps = next.Steps,
-                    Author = next.Author,
-                }, newVector, null, cancellationToken);
+                return await ApplyUpdateAsync(state, index, id, current.Version, latest => ApplyUpdate(latest, validated, string.Empty), newVector, null, cancellationToken);
             }
             catch (VersionConflictException) when (expectedVersion is null)
             {
@@ -474,6 +437,32 @@ public sealed partial class MemoryEngine : IAsyncDisposable
                     await transaction.DisposeAsync();
                 }
             }
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Writes pending access statistics, then compacts the store's files when the store can (SQLite: merges the
+    /// full-text index segments, vacuums, and truncates the write-ahead log). Engine writes wait meanwhile.
+    /// </summary>
+    /// <param name="cancellationToken">Cancellation token.</param>
+    /// <returns>True when the store compacted its files; false for stores without files to compact.</returns>
+    public async Task<bool> CompactAsync(CancellationToken cancellationToken = default)
+    {
+        await FlushAsync(cancellationToken);
+        if (_store is not Storage.Sqlite.SqliteVectorStore sqlite)
+        {
+            return false;
+        }
+
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            await sqlite.CompactAsync(cancellationToken);
+            return true;
         }
         finally
         {

@@ -128,64 +128,13 @@ internal sealed partial class SqliteCollection<TKey, TRecord>
         await WriteAsync("Upsert", schemaChange: false, lease =>
         {
             var sql = Resolve(lease, "Upsert") ?? throw MissingCollection("Upsert");
-            var keyList = sql.Fts is null ? null : SqliteValueCodec.ToJsonArray(keys);
-            if (keyList is not null)
+            if (sql.Fts is null)
             {
-                // Out of the index with the old text first (records that exist), back in with the new text below.
-                ExecuteWithKeys(lease, sql.FtsDeleteByKeys!, keyList);
+                UpsertRows(lease, sql, batch, keys, vectors, cancellationToken);
             }
-
-            var command = lease.Context.Command(sql.Upsert);
-            command.Parameters.Clear();
-            var parameters = new SqliteParameter[sql.UpsertParameterCount];
-            for (int p = 0; p < parameters.Length; p++)
+            else
             {
-                parameters[p] = command.Parameters.Add(new SqliteParameter("@c" + p.ToString(CultureInfo.InvariantCulture), DBNull.Value));
-            }
-
-            var buffers = _mapping.Vectors.Select(v => new byte[v.Dimensions * sizeof(float)]).ToArray();
-            var data = _mapping.Data;
-            for (int row = 0; row < batch.Count; row++)
-            {
-                if ((row & 0x3FF) == 0x3FF)
-                {
-                    // Cancelling rolls the whole batch back, like any other failure.
-                    cancellationToken.ThrowIfCancellationRequested();
-                }
-
-                var record = batch[row];
-                parameters[0].Value = keys[row];
-                int p = 1;
-                for (int i = 0; i < data.Count; i++)
-                {
-                    var column = data[i];
-                    var value = column.Property.GetValue(record);
-                    parameters[p++].Value = SqliteValueCodec.Encode(column, value);
-                    if (column.CompanionName is not null)
-                    {
-                        parameters[p++].Value = SqliteValueCodec.EncodeCompanion(column, value);
-                    }
-                }
-
-                for (int v = 0; v < buffers.Length; v++)
-                {
-                    if (vectors[v][row] is { } vector)
-                    {
-                        SqliteValueCodec.WriteVector(vector.Span, buffers[v]);
-                        parameters[p++].Value = buffers[v];
-                    }
-                    else
-                    {
-                        parameters[p++].Value = DBNull.Value;
-                    }
-                }
-
-                command.ExecuteNonQuery();
-            }
-
-            if (keyList is not null)
-            {
-                ExecuteWithKeys(lease, sql.FtsInsertByKeys!, keyList);
+                UpsertRowsWithFullText(lease, sql, batch, keys, vectors, cancellationToken);
             }
 
             return batch.Count;
@@ -214,14 +163,122 @@ internal sealed partial class SqliteCollection<TKey, TRecord>
             }
 
             var keyList = SqliteValueCodec.ToJsonArray(encoded);
-            if (sql.FtsDeleteByKeys is not null)
+            if (sql.FtsDeleteByKeys is not null && ExecuteWithKeys(lease, sql.FtsDeleteByKeys, keyList) == 0)
             {
-                ExecuteWithKeys(lease, sql.FtsDeleteByKeys, keyList);
+                // Every row of the keys was just taken out of the index, one change each: none of them exists.
+                return 0;
             }
 
-            int deleted = ExecuteWithKeys(lease, sql.DeleteByKeys, keyList);
-            return deleted;
+            return ExecuteWithKeys(lease, sql.DeleteByKeys, keyList);
         }, cancellationToken);
+    }
+
+    /// <summary>Upserts the rows of a batch into a table without a full-text index: one statement per record.</summary>
+    private void UpsertRows(SqliteLease lease, SqliteCollectionSql sql, IReadOnlyList<TRecord> batch, object[] keys, ReadOnlyMemory<float>?[][] vectors, CancellationToken cancellationToken)
+    {
+        var writer = _mapping.Writer;
+        var swapBuffers = writer.CreateSwapBuffers();
+        var upsert = lease.Context.Statement(sql.Upsert);
+        for (int row = 0; row < batch.Count; row++)
+        {
+            if ((row & 0x3FF) == 0x3FF)
+            {
+                // Cancelling rolls the whole batch back, like any other failure.
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            writer.Bind(upsert, batch[row], keys[row], vectors, row, swapBuffers);
+            upsert.Execute();
+        }
+    }
+
+    /// <summary>
+    /// Upserts the rows of a batch into a table with an external-content FTS5 index and keeps the index exactly in
+    /// step: a row must be taken out of the index with its old text before that text changes, and put back with the
+    /// new text after, so only the rows that existed before the batch need the first step.
+    /// </summary>
+    /// <remarks>
+    /// <para>Pass 1 inserts every record whose key is new (<c>ON CONFLICT DO NOTHING</c>) and notes the others:
+    /// SQLite's own uniqueness check tells them apart, at no extra cost for new records. A noted record either existed
+    /// before the batch (it is in the index) or was inserted by an earlier record of the batch (it is not yet).</para>
+    /// <para>Then one statement takes the rows that existed out of the index, pass 2 applies the noted records in
+    /// batch order (so the last record of a key wins, as with one upsert per record), and one statement indexes every
+    /// row the batch wrote, by row id. Each FTS5 write is a statement over the whole batch: FTS5 writes a segment per
+    /// statement, so per-record FTS statements would fragment the index.</para>
+    /// </remarks>
+    private void UpsertRowsWithFullText(SqliteLease lease, SqliteCollectionSql sql, IReadOnlyList<TRecord> batch, object[] keys, ReadOnlyMemory<float>?[][] vectors, CancellationToken cancellationToken)
+    {
+        var context = lease.Context;
+        var writer = _mapping.Writer;
+        var swapBuffers = writer.CreateSwapBuffers();
+        var insert = context.Statement(sql.InsertNew);
+        var appended = new SqliteAppendedRows();
+        List<int>? noted = null;
+        List<long>? indexed = null;
+        SqliteRawStatement? findRowId = null;
+        for (int row = 0; row < batch.Count; row++)
+        {
+            if ((row & 0x3FF) == 0x3FF)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            writer.Bind(insert, batch[row], keys[row], vectors, row, swapBuffers);
+            if (insert.Execute() != 0)
+            {
+                appended.Add(insert.LastInsertRowId);
+                continue;
+            }
+
+            (noted ??= []).Add(row);
+            findRowId ??= context.Statement(sql.SelectRowIdByKey);
+            findRowId.BindValue(1, keys[row]);
+            if (findRowId.QueryInt64() is { } rowId && !appended.Contains(rowId))
+            {
+                (indexed ??= []).Add(rowId);
+            }
+        }
+
+        if (indexed is not null)
+        {
+            var command = context.Command(sql.FtsDeleteByRowIds!);
+            command.Parameters.Clear();
+            command.Parameters.AddWithValue("@rowids", SqliteValueCodec.ToJsonArray(indexed));
+            command.ExecuteNonQuery();
+        }
+
+        if (noted is not null)
+        {
+            var upsert = context.Statement(sql.Upsert);
+            for (int i = 0; i < noted.Count; i++)
+            {
+                if ((i & 0x3FF) == 0x3FF)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
+                int row = noted[i];
+                writer.Bind(upsert, batch[row], keys[row], vectors, row, swapBuffers);
+                upsert.Execute();
+            }
+        }
+
+        if (appended.Count > 0 || indexed is not null)
+        {
+            // Rows the batch updated plus rows it inserted outside one run of row ids (rare), then the run.
+            var listed = appended.Scattered;
+            if (indexed is not null)
+            {
+                listed = listed is null ? indexed : [.. listed, .. indexed];
+            }
+
+            var command = context.Command(sql.FtsInsertByRowIds!);
+            command.Parameters.Clear();
+            command.Parameters.AddWithValue("@rowids", listed is null ? "[]" : SqliteValueCodec.ToJsonArray(listed));
+            command.Parameters.AddWithValue("@first", appended.First);
+            command.Parameters.AddWithValue("@last", appended.Last);
+            command.ExecuteNonQuery();
+        }
     }
 
     /// <summary>Runs a statement over the keys in a JSON array (bound to <c>@keys</c>, read with json_each).</summary>
@@ -295,7 +352,7 @@ internal sealed partial class SqliteCollection<TKey, TRecord>
                 {
                     try
                     {
-                        values[row] = RecordModel.ToVector(model.GetValue(batch[row]!));
+                        values[row] = _mapping.Writer.ReadVector(v, batch[row]!);
                     }
                     catch (InvalidOperationException ex)
                     {

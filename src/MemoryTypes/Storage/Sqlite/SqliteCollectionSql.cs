@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace KernelMemoryPlus.Storage.Sqlite;
@@ -56,10 +57,15 @@ internal sealed class SqliteCollectionSql
 
         names.AddRange(mapping.Vectors.Select(v => v.QuotedName));
         UpsertParameterCount = names.Count;
-        var values = string.Join(", ", Enumerable.Range(0, names.Count).Select(i => "@c" + i));
+
+        // Parameters are positional (?1 the key, then the columns in mapping order): these statements run once per
+        // record through SqliteRawStatement, which binds by index.
+        var insert = $"INSERT INTO {Table} ({string.Join(", ", names)}) VALUES ({string.Join(", ", Enumerable.Range(1, names.Count).Select(i => "?" + i.ToString(CultureInfo.InvariantCulture)))}) ON CONFLICT ({mapping.Key.QuotedName}) DO ";
         var updates = names.Skip(1).Select(n => $"{n} = excluded.{n}").ToList();
-        Upsert = $"INSERT INTO {Table} ({string.Join(", ", names)}) VALUES ({values}) ON CONFLICT ({mapping.Key.QuotedName}) DO "
-            + (updates.Count == 0 ? "NOTHING" : "UPDATE SET " + string.Join(", ", updates));
+        Upsert = insert + (updates.Count == 0 ? "NOTHING" : "UPDATE SET " + string.Join(", ", updates));
+        InsertNew = insert + "NOTHING";
+        SelectRowIdByKey = $"SELECT {SqliteColumn.RowIdColumn} FROM {Table} WHERE {mapping.Key.QuotedName} = ?1";
+
         // Batches pass their keys as one JSON array parameter, so one statement serves any number of keys.
         var keyIn = $"{mapping.Key.QuotedName} IN (SELECT value FROM json_each(@keys))";
         DeleteByKeys = $"DELETE FROM {Table} WHERE {keyIn}";
@@ -69,8 +75,15 @@ internal sealed class SqliteCollectionSql
             var ftsColumns = entry.Shape.FullTextColumns.Select(SqliteSql.Quote).ToList();
             var columnList = string.Join(", ", ftsColumns);
             var current = string.Join(", ", ftsColumns.Select(c => "t." + c));
+            var rowIdIn = $"t.{SqliteColumn.RowIdColumn} IN (SELECT value FROM json_each(@rowids))";
             FtsDeleteByKeys = $"INSERT INTO {Fts}({Fts}, rowid, {columnList}) SELECT 'delete', t.{SqliteColumn.RowIdColumn}, {current} FROM {Table} AS t WHERE t.{keyIn}";
-            FtsInsertByKeys = $"INSERT INTO {Fts}(rowid, {columnList}) SELECT t.{SqliteColumn.RowIdColumn}, {current} FROM {Table} AS t WHERE t.{keyIn}";
+            FtsDeleteByRowIds = $"INSERT INTO {Fts}({Fts}, rowid, {columnList}) SELECT 'delete', t.{SqliteColumn.RowIdColumn}, {current} FROM {Table} AS t WHERE {rowIdIn}";
+
+            // Listed rows first, then the range: both parts come out in ascending rowid order, and the range (the
+            // rows a batch appended) lies above every listed row, so FTS5 receives rowids in ascending order and
+            // keeps them in one pending segment.
+            FtsInsertByRowIds = $"INSERT INTO {Fts}(rowid, {columnList}) SELECT t.{SqliteColumn.RowIdColumn}, {current} FROM {Table} AS t WHERE {rowIdIn}"
+                + $" UNION ALL SELECT t.{SqliteColumn.RowIdColumn}, {current} FROM {Table} AS t WHERE t.{SqliteColumn.RowIdColumn} BETWEEN @first AND @last";
         }
     }
 
@@ -84,22 +97,43 @@ internal sealed class SqliteCollectionSql
     /// <summary>The quoted FTS5 table, or null.</summary>
     public string? Fts { get; }
 
-    /// <summary>Inserts or updates one record; parameters <c>@c0</c>... in <see cref="SqliteRecordMapping"/> column order.</summary>
+    /// <summary>
+    /// Inserts or updates one record; parameters <c>?1</c> (the key), <c>?2</c>... in <see cref="SqliteRecordMapping"/>
+    /// column order (see <see cref="SqliteRowWriter"/>).
+    /// </summary>
     public string Upsert { get; }
 
+    /// <summary>
+    /// Inserts one record unless its key exists (then changes nothing: <c>sqlite3_changes</c> is 0); parameters as
+    /// <see cref="Upsert"/>.
+    /// </summary>
+    public string InsertNew { get; }
+
     public int UpsertParameterCount { get; }
+
+    /// <summary>The row id of the key <c>?1</c>.</summary>
+    public string SelectRowIdByKey { get; }
 
     /// <summary>Deletes the records whose keys are in the JSON array <c>@keys</c>.</summary>
     public string DeleteByKeys { get; }
 
     /// <summary>
     /// Removes the current rows of the keys in <c>@keys</c> from the FTS5 index (an external-content index must be
-    /// told the exact old values); null without full-text columns.
+    /// told the exact old values); null without full-text columns. Changes one row per record found.
     /// </summary>
     public string? FtsDeleteByKeys { get; }
 
-    /// <summary>Indexes the current rows of the keys in <c>@keys</c> in the FTS5 index; null without full-text columns.</summary>
-    public string? FtsInsertByKeys { get; }
+    /// <summary>
+    /// Removes the current rows whose row ids are in the JSON array <c>@rowids</c> from the FTS5 index; null without
+    /// full-text columns. Only for rows that are in the index.
+    /// </summary>
+    public string? FtsDeleteByRowIds { get; }
+
+    /// <summary>
+    /// Indexes the current rows whose row ids are in the JSON array <c>@rowids</c> or between <c>@first</c> and
+    /// <c>@last</c> in the FTS5 index; null without full-text columns. Only for rows that are not in the index.
+    /// </summary>
+    public string? FtsInsertByRowIds { get; }
 
     public string SelectList(bool includeVectors) => _selectList[includeVectors ? 1 : 0];
 
@@ -163,7 +197,7 @@ internal sealed class SqliteCollectionSql
         if (ftsTableName is not null && fullText.Count > 0)
         {
             // No triggers: the collection keeps the index in step itself, one INSERT ... SELECT per batch (see
-            // FtsDeleteByKeys/FtsInsertByKeys). SQLite opens a statement savepoint on the FTS5 table for every
+            // FtsDeleteByRowIds/FtsInsertByRowIds). SQLite opens a statement savepoint on the FTS5 table for every
             // statement that writes to it, and FTS5 flushes its pending terms into a new segment at each one; a
             // trigger (one statement per row) therefore wrote a segment per record and merged them endlessly, and
             // halved the throughput of a bulk upsert (measured).

@@ -13,7 +13,12 @@ internal sealed class SqliteConnectionContext : IDisposable
     // the cache without limit.
     private const int MaxCachedCommands = 256;
 
+    // Raw statements are the per-record statements of upserts: a few per collection written through this connection.
+    // They are trimmed only between operations (see SyncSchema), never while an operation may hold one.
+    private const int MaxCachedStatements = 64;
+
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SqliteRawStatement> _statements = new(StringComparer.Ordinal);
     private long _schemaGeneration;
 
     public SqliteConnectionContext(SqliteConnection connection, long schemaGeneration)
@@ -46,6 +51,21 @@ internal sealed class SqliteConnectionContext : IDisposable
         return command;
     }
 
+    /// <summary>
+    /// The cached raw statement for <paramref name="sql"/> (parameters bound by position); valid until the operation
+    /// that asked for it ends.
+    /// </summary>
+    public SqliteRawStatement Statement(string sql)
+    {
+        if (!_statements.TryGetValue(sql, out var statement))
+        {
+            statement = new SqliteRawStatement(Connection, sql);
+            _statements.Add(sql, statement);
+        }
+
+        return statement;
+    }
+
     /// <summary>Executes a statement without parameters through the cache.</summary>
     public void Execute(string sql)
     {
@@ -70,19 +90,29 @@ internal sealed class SqliteConnectionContext : IDisposable
         return command.ExecuteScalar();
     }
 
-    /// <summary>Drops cached commands when the schema changed since they were prepared (tables dropped or recreated).</summary>
+    /// <summary>
+    /// Drops cached commands when the schema changed since they were prepared (tables dropped or recreated). Called
+    /// when the connection is leased, between operations, so it also bounds the raw statement cache.
+    /// </summary>
     public void SyncSchema(long generation)
     {
         if (generation != _schemaGeneration)
         {
             ClearCommands();
+            ClearStatements();
             _schemaGeneration = generation;
+        }
+        else if (_statements.Count > MaxCachedStatements)
+        {
+            ClearStatements();
         }
     }
 
     public void Dispose()
     {
+        // Statements are finalized before the connection closes.
         ClearCommands();
+        ClearStatements();
         Connection.Dispose();
     }
 
@@ -94,5 +124,15 @@ internal sealed class SqliteConnectionContext : IDisposable
         }
 
         _commands.Clear();
+    }
+
+    private void ClearStatements()
+    {
+        foreach (var statement in _statements.Values)
+        {
+            statement.Dispose();
+        }
+
+        _statements.Clear();
     }
 }

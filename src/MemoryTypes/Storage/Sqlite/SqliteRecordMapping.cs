@@ -57,6 +57,7 @@ internal sealed class SqliteRecordMapping
         }
 
         FirstVectorOrdinal = ordinal;
+        Writer = new SqliteRowWriter(this);
     }
 
     public RecordModel Model { get; }
@@ -72,6 +73,9 @@ internal sealed class SqliteRecordMapping
 
     /// <summary>The ordinal of the first vector column when vectors are selected.</summary>
     public int FirstVectorOrdinal { get; }
+
+    /// <summary>Binds records to the upsert statements of <see cref="SqliteCollectionSql"/>.</summary>
+    public SqliteRowWriter Writer { get; }
 
     /// <summary>The column of a property, by its CLR (or dynamic) name.</summary>
     public SqliteColumn? FindByPropertyName(string name) => _byPropertyName.GetValueOrDefault(name);
