@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 
 namespace KernelMemoryPlus.Retrieval;
 
@@ -20,6 +21,8 @@ internal sealed class Bm25Index
     private readonly Dictionary<int, (string[] Terms, int Length, string[] Words)> _docs = [];
     private readonly Dictionary<string, (string Stem, int Count)> _words = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _deletes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _scratchCounts = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _scratchWords = new(StringComparer.Ordinal);
     private int[] _lengths = new int[256];
     private long _totalLength;
 
@@ -28,22 +31,40 @@ internal sealed class Bm25Index
     public int VocabularySize => _postings.Count;
 
     /// <summary>Indexes a document's text under a slot, replacing what the slot held.</summary>
+    /// <remarks>
+    /// Called under the owner's write lock only, so the scratch collections are reused across calls; words already
+    /// in the vocabulary are found by span, so indexing a document allocates only for words never seen before.
+    /// </remarks>
     public void Add(int slot, string text)
     {
         Remove(slot);
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        var words = new HashSet<string>(StringComparer.Ordinal);
+        var counts = _scratchCounts;
+        var words = _scratchWords;
+        counts.Clear();
+        words.Clear();
         int length = 0;
-        foreach (var token in TextAnalyzer.Default.Tokenize(text))
+        var vocabulary = _words.GetAlternateLookup<ReadOnlySpan<char>>();
+        foreach (var token in TextAnalyzer.EnumerateTokens(text, stackalloc char[TextAnalyzer.MaxTokenLength]))
         {
             if (TextAnalyzer.IsStopWord(token))
             {
                 continue;
             }
 
-            var stem = TextAnalyzer.Stem(token);
-            counts[stem] = counts.GetValueOrDefault(stem) + 1;
-            words.Add(token);
+            string word, stem;
+            if (vocabulary.TryGetValue(token, out var known, out var entry))
+            {
+                (word, stem) = (known, entry.Stem);
+            }
+            else
+            {
+                word = token.ToString();
+                stem = TextAnalyzer.Stem(word);
+            }
+
+            ref int count = ref CollectionsMarshal.GetValueRefOrAddDefault(counts, stem, out _);
+            count++;
+            words.Add(word);
             length++;
         }
 
@@ -60,13 +81,14 @@ internal sealed class Bm25Index
 
         foreach (var word in words)
         {
-            if (_words.TryGetValue(word, out var entry))
+            ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(_words, word, out bool exists);
+            if (exists)
             {
-                _words[word] = (entry.Stem, entry.Count + 1);
+                entry.Count++;
             }
             else
             {
-                _words[word] = (TextAnalyzer.Stem(word), 1);
+                entry = (TextAnalyzer.Stem(word), 1);
                 AddDeletes(word);
             }
         }

@@ -24,6 +24,8 @@ public sealed class TextAnalyzer
         "would", "you", "your", "yours", "yourself", "yourselves", "s", "t", "d", "ll", "m", "re", "ve", "also",
     };
 
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> s_stopWordLookup = s_stopWords.GetAlternateLookup<ReadOnlySpan<char>>();
+
     /// <summary>The shared analyzer.</summary>
     public static TextAnalyzer Default { get; } = new();
 
@@ -53,40 +55,102 @@ public sealed class TextAnalyzer
     public List<string> Tokenize(string? text)
     {
         var tokens = new List<string>();
-        if (string.IsNullOrEmpty(text))
+        foreach (var token in EnumerateTokens(text, stackalloc char[MaxTokenLength]))
         {
-            return tokens;
-        }
-
-        var builder = new StringBuilder(32);
-        for (int i = 0; i <= text.Length; i++)
-        {
-            char c = i < text.Length ? text[i] : ' ';
-            if (char.IsLetterOrDigit(c))
-            {
-                builder.Append(char.ToLowerInvariant(c));
-                continue;
-            }
-
-            // "John's" -> "john"; "don't" -> "don", "t" (t is a stop word).
-            if ((c == '\'' || c == '\u2019') && builder.Length > 0 && i + 1 < text.Length
-                && (text[i + 1] == 's' || text[i + 1] == 'S') && (i + 2 >= text.Length || !char.IsLetterOrDigit(text[i + 2])))
-            {
-                i++;
-            }
-
-            if (builder.Length > 0)
-            {
-                if (builder.Length <= 64)
-                {
-                    tokens.Add(builder.ToString());
-                }
-
-                builder.Clear();
-            }
+            tokens.Add(token.ToString());
         }
 
         return tokens;
+    }
+
+    /// <summary>Longest token kept, in characters; longer runs (hashes, base64) are dropped.</summary>
+    public const int MaxTokenLength = 64;
+
+    /// <summary>
+    /// The same tokens as <see cref="Tokenize"/>, without allocating: each token is lower-cased into
+    /// <paramref name="buffer"/> (at least <see cref="MaxTokenLength"/> characters) and valid until the next one.
+    /// </summary>
+    /// <param name="text">Any text.</param>
+    /// <param name="buffer">Scratch space for one token.</param>
+    /// <returns>An enumerator for <c>foreach</c>.</returns>
+    public static TokenEnumerator EnumerateTokens(ReadOnlySpan<char> text, Span<char> buffer) => new(text, buffer);
+
+    /// <summary>True when <paramref name="token"/> (lower case) is an English stop word.</summary>
+    /// <param name="token">A lower-case token.</param>
+    public static bool IsStopWord(ReadOnlySpan<char> token) => s_stopWordLookup.Contains(token);
+
+    /// <summary>Enumerates lower-cased tokens into a caller's buffer (see <see cref="EnumerateTokens"/>).</summary>
+    public ref struct TokenEnumerator
+    {
+        private readonly ReadOnlySpan<char> _text;
+        private readonly Span<char> _buffer;
+        private int _position;
+        private int _length;
+
+        internal TokenEnumerator(ReadOnlySpan<char> text, Span<char> buffer)
+        {
+            if (buffer.Length < MaxTokenLength)
+            {
+                throw new ArgumentException($"The buffer must hold at least {MaxTokenLength} characters.", nameof(buffer));
+            }
+
+            _text = text;
+            _buffer = buffer;
+            _position = 0;
+            _length = 0;
+        }
+
+        /// <summary>The current token.</summary>
+        public readonly ReadOnlySpan<char> Current => _buffer[.._length];
+
+        /// <summary>Returns this enumerator (for <c>foreach</c>).</summary>
+        /// <returns>This enumerator.</returns>
+        public readonly TokenEnumerator GetEnumerator() => this;
+
+        /// <summary>Moves to the next token.</summary>
+        /// <returns>False at the end of the text.</returns>
+        public bool MoveNext()
+        {
+            var text = _text;
+            while (_position < text.Length)
+            {
+                // Skip separators.
+                while (_position < text.Length && !char.IsLetterOrDigit(text[_position]))
+                {
+                    _position++;
+                }
+
+                int start = _position;
+                while (_position < text.Length && char.IsLetterOrDigit(text[_position]))
+                {
+                    _position++;
+                }
+
+                int length = _position - start;
+
+                // "John's" -> "john"; "don't" -> "don", "t" (t is a stop word).
+                if (length > 0 && _position + 1 < text.Length && text[_position] is '\'' or '\u2019'
+                    && text[_position + 1] is 's' or 'S' && (_position + 2 >= text.Length || !char.IsLetterOrDigit(text[_position + 2])))
+                {
+                    _position += 2;
+                }
+
+                if (length == 0 || length > MaxTokenLength)
+                {
+                    continue;
+                }
+
+                for (int i = 0; i < length; i++)
+                {
+                    _buffer[i] = char.ToLowerInvariant(text[start + i]);
+                }
+
+                _length = length;
+                return true;
+            }
+
+            return false;
+        }
     }
 
     /// <summary>
