@@ -88,7 +88,11 @@ public sealed partial class MemoryEngine
         }
 
         int candidates = Math.Max(query.Limit * _options.CandidateMultiplier, 50);
-        bool Accept(int slot) => predicate(index.RecordAt(slot));
+        // The default filter (valid now) is answered from the index's validity arrays without touching records.
+        long nowMs = now.ToUnixTimeMilliseconds();
+        Func<int, bool> accept = query.Filter is null
+            ? slot => index.IsValidAt(slot, nowMs)
+            : slot => predicate(index.RecordAt(slot));
 
         var scored = new Dictionary<int, Scored>();
         Scored Get(int slot)
@@ -108,7 +112,7 @@ public sealed partial class MemoryEngine
         {
             int rank = 0, position = 0;
             double previous = double.NaN;
-            foreach (var (slot, similarity) in index.Vectors.Search(queryVector, candidates, Accept))
+            foreach (var (slot, similarity) in index.Vectors.Search(queryVector, candidates, accept))
             {
                 var s = Get(slot);
                 rank = TieRank(similarity, ref previous, ++position, rank);
@@ -124,7 +128,7 @@ public sealed partial class MemoryEngine
         {
             int rank = 0, position = 0;
             double previous = double.NaN;
-            foreach (var (slot, bm25) in index.Keywords.Top(terms.Select(t => (t, 1.0)).ToList(), Accept, candidates))
+            foreach (var (slot, bm25) in index.Keywords.Top(terms.Select(t => (t, 1.0)).ToList(), accept, candidates))
             {
                 var s = Get(slot);
                 rank = TieRank(bm25, ref previous, ++position, rank);
@@ -154,7 +158,7 @@ public sealed partial class MemoryEngine
             {
                 int rank = 0, position = 0;
                 double previous = double.NaN;
-                foreach (var (slot, value) in index.Keywords.Top(corrections, Accept, candidates))
+                foreach (var (slot, value) in index.Keywords.Top(corrections, accept, candidates))
                 {
                     var s = Get(slot);
                     rank = TieRank(value, ref previous, ++position, rank);
@@ -412,3 +416,4 @@ public sealed partial class MemoryEngine
         };
     }
 }
+

@@ -128,7 +128,6 @@ internal sealed partial class RealtimeConnection
 
     private void Terminate(CloseReason reason)
     {
-        Termination termination;
         lock (_gate)
         {
             if (_termination is not null)
@@ -136,8 +135,7 @@ internal sealed partial class RealtimeConnection
                 return;
             }
 
-            termination = Termination.For(reason);
-            Volatile.Write(ref _termination, termination);
+            Volatile.Write(ref _termination, Termination.For(reason));
         }
 
         _queue.Seal();

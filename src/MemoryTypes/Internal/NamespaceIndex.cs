@@ -19,6 +19,11 @@ internal sealed class NamespaceIndex
     private readonly Dictionary<string, MemoryLink> _links = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _linksByMemory = new(StringComparer.Ordinal);
 
+    // Validity per slot in Unix milliseconds, kept beside the vectors so the default "valid now" filter of a scan
+    // reads two contiguous arrays instead of chasing one record object per slot.
+    private long[] _validFrom = new long[256];
+    private long[] _validTo = new long[256];
+
     public NamespaceIndex(string ns, int dimensions)
     {
         Namespace = ns;
@@ -54,6 +59,7 @@ internal sealed class NamespaceIndex
         {
             bool textChanged = IndexText(existing.Record) != IndexText(record);
             existing.Record = record;
+            SetValidity(existing.Slot, record);
             Vectors.Set(existing.Slot, vector);
             if (textChanged)
             {
@@ -71,6 +77,7 @@ internal sealed class NamespaceIndex
             }
 
             _bySlot[slot] = entry;
+            SetValidity(slot, record);
             Keywords.Add(slot, IndexText(record));
         }
 
@@ -83,8 +90,25 @@ internal sealed class NamespaceIndex
         if (_byId.TryGetValue(record.Id, out var existing))
         {
             existing.Record = record;
+            SetValidity(existing.Slot, record);
             MaxAccessCount = Math.Max(MaxAccessCount, record.AccessCount);
         }
+    }
+
+    /// <summary>True when the memory in a slot holds at <paramref name="atMs"/> (Unix milliseconds).</summary>
+    public bool IsValidAt(int slot, long atMs) => _validFrom[slot] <= atMs && atMs < _validTo[slot];
+
+    private void SetValidity(int slot, MemoryRecord record)
+    {
+        if (slot >= _validFrom.Length)
+        {
+            int size = Math.Max(slot + 1, _validFrom.Length * 2);
+            Array.Resize(ref _validFrom, size);
+            Array.Resize(ref _validTo, size);
+        }
+
+        _validFrom[slot] = record.ValidFrom?.ToUnixTimeMilliseconds() ?? long.MinValue;
+        _validTo[slot] = record.ValidTo?.ToUnixTimeMilliseconds() ?? long.MaxValue;
     }
 
     public void Remove(string id)

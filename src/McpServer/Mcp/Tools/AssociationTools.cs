@@ -36,7 +36,7 @@ internal sealed class AssociationTools(AssociativeMemory associative)
         CancellationToken cancellationToken = default)
     {
         int removed = await associative.UnlinkAsync(fromId, toId, type, cancellationToken);
-        return ToolText.Result(string.Create(CultureInfo.InvariantCulture, $"Removed {removed} link(s) from {fromId} to {toId}."), new UnlinkResult(removed));
+        return ToolText.Result(string.Create(CultureInfo.InvariantCulture, $"Removed {ToolText.Count(removed, "link", "links")} from {fromId} to {toId}."), new UnlinkResult(removed));
     }
 
     [McpServerTool(Name = "explore", Title = "Explore associations", ReadOnly = true, OpenWorld = false, UseStructuredContent = true, OutputSchemaType = typeof(ExploreResult))]
@@ -56,10 +56,10 @@ internal sealed class AssociationTools(AssociativeMemory associative)
         }
         else
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"{found.Count} memories associated with {id}, strongest first.").AppendLine(ToolText.Preamble);
+            text.AppendLine(CultureInfo.InvariantCulture, $"{ToolText.Count(found.Count, "memory", "memories")} associated with {id}, strongest first.").AppendLine(ToolText.Preamble);
             foreach (var a in found)
             {
-                ToolText.Line(text, a.Memory, string.Create(CultureInfo.InvariantCulture, $"activation {ToolText.Number(a.Activation)}, {a.Hops} hop(s) via {a.LinkType} from {a.ViaId}"));
+                ToolText.Line(text, a.Memory, string.Create(CultureInfo.InvariantCulture, $"activation {ToolText.Number(a.Activation)}, {ToolText.Count(a.Hops, "hop", "hops")} via {a.LinkType} from {a.ViaId}"));
             }
         }
 

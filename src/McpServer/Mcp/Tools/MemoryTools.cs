@@ -125,7 +125,7 @@ internal sealed class MemoryTools(MemoryEngine engine, SemanticMemory semantic, 
         }
         else
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"{results.Count} memories from namespace '{ns}', best first.").AppendLine(ToolText.Preamble);
+            text.AppendLine(CultureInfo.InvariantCulture, $"{ToolText.Count(results.Count, "memory", "memories")} from namespace '{ns}', best first.").AppendLine(ToolText.Preamble);
             foreach (var r in results)
             {
                 ToolText.Line(text, r.Memory, "score " + ToolText.Number(r.Score));
@@ -250,7 +250,7 @@ internal sealed class MemoryTools(MemoryEngine engine, SemanticMemory semantic, 
         }
         else
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"{events.Count} events from namespace '{ns}'.").AppendLine(ToolText.Preamble);
+            text.AppendLine(CultureInfo.InvariantCulture, $"{ToolText.Count(events.Count, "event", "events")} from namespace '{ns}'.").AppendLine(ToolText.Preamble);
             foreach (var e in events)
             {
                 ToolText.Line(text, e, e.Id == center ? "the event asked about" : e.SessionId is { } s ? "session " + ToolText.Quote(s) : null);
@@ -285,7 +285,7 @@ internal sealed class MemoryTools(MemoryEngine engine, SemanticMemory semantic, 
         CancellationToken cancellationToken = default)
     {
         var page = await engine.GetChangesAsync(string.IsNullOrWhiteSpace(@namespace) ? null : @namespace, since, limit, cancellationToken);
-        var text = new StringBuilder().Append(CultureInfo.InvariantCulture, $"{page.Changes.Count} changes after #{since}; continue from {page.NextSince}{(page.HasMore ? " (more are waiting)" : string.Empty)}.");
+        var text = new StringBuilder().Append(CultureInfo.InvariantCulture, $"{ToolText.Count(page.Changes.Count, "change", "changes")} after #{since}; continue from {page.NextSince}{(page.HasMore ? " (more are waiting)" : string.Empty)}.");
         foreach (var c in page.Changes)
         {
             text.AppendLine().Append(CultureInfo.InvariantCulture, $"#{c.Sequence} {Operation(c.Operation)} {c.EntityId} v{c.Version} in '{c.Namespace}' at {c.At:O}");

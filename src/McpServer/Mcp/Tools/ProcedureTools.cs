@@ -48,7 +48,7 @@ internal sealed class ProcedureTools(ProceduralMemory procedures, IOptions<McpDo
         }
         else
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"{found.Count} procedures from namespace '{ns}', best first.").AppendLine(ToolText.Preamble);
+            text.AppendLine(CultureInfo.InvariantCulture, $"{ToolText.Count(found.Count, "procedure", "procedures")} from namespace '{ns}', best first.").AppendLine(ToolText.Preamble);
             foreach (var r in found)
             {
                 var p = r.Memory;

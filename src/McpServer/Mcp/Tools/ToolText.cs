@@ -65,5 +65,9 @@ internal static class ToolText
         return builder.Append(": ").AppendLine(Quote(memory.Content));
     }
 
+    /// <summary>"1 memory", "3 memories".</summary>
+    public static string Count(int count, string one, string many) =>
+        count.ToString(CultureInfo.InvariantCulture) + " " + (count == 1 ? one : many);
+
     public static string Number(double value) => value.ToString("0.00", CultureInfo.InvariantCulture);
 }
