@@ -21,6 +21,19 @@ public static partial class ServerHostingExtensions
             builder.WebHost.UseUrls(ServerSettings.DefaultUrl);
         }
 
+        builder.AddKernelMemoryPlusEngine();
+        builder.Services.AddHealthChecks().AddCheck<Health.MemoryStoreHealthCheck>("memory-store");
+        return builder;
+    }
+
+    /// <summary>
+    /// Registers the engine from the "KernelMemoryPlus" settings for any host (the web server and the stdio MCP
+    /// server): the data folder (KMP_DATA_DIR wins), the SQLite store in it, and the configured embedder.
+    /// </summary>
+    /// <param name="builder">The host builder.</param>
+    /// <returns>The builder.</returns>
+    public static IHostApplicationBuilder AddKernelMemoryPlusEngine(this IHostApplicationBuilder builder)
+    {
         // Settings are resolved when the container builds (not now), so hosts and tests that add configuration
         // late (WebApplicationFactory) are honoured.
         builder.Services.AddOptions<ServerSettings>()
@@ -39,7 +52,8 @@ public static partial class ServerHostingExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<ServerSettings>>().Value);
 
-        builder.Services.AddKernelMemoryPlus(o => builder.Configuration.GetSection($"{ServerSettings.SectionName}:Engine").Bind(o))
+        var configuration = builder.Configuration;
+        builder.Services.AddKernelMemoryPlus(o => configuration.GetSection($"{ServerSettings.SectionName}:Engine").Bind(o))
             .UseVectorStore(sp =>
             {
                 var settings = sp.GetRequiredService<ServerSettings>();
@@ -59,8 +73,6 @@ public static partial class ServerHostingExtensions
                     _ => new OfflineEmbeddingGenerator(),
                 };
             });
-
-        builder.Services.AddHealthChecks().AddCheck<Health.MemoryStoreHealthCheck>("memory-store");
         return builder;
     }
 
@@ -70,13 +82,19 @@ public static partial class ServerHostingExtensions
     /// </summary>
     /// <param name="app">The application.</param>
     /// <returns>True when the store opened.</returns>
-    public static async Task<bool> OpenMemoryStoreAsync(this WebApplication app)
+    public static Task<bool> OpenMemoryStoreAsync(this WebApplication app) => OpenMemoryStoreAsync((IHost)app);
+
+    /// <summary>Opens the store of any host before it runs (see the web overload); false with a message on stderr when it cannot.</summary>
+    /// <param name="host">The host.</param>
+    /// <returns>True when the store opened.</returns>
+    public static async Task<bool> OpenMemoryStoreAsync(this IHost host)
     {
-        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("KernelMemoryPlus.Server");
+        var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("KernelMemoryPlus.Server");
         try
         {
-            var settings = app.Services.GetRequiredService<ServerSettings>();
-            await app.Services.GetRequiredService<MemoryEngine>().InitializeAsync(app.Lifetime.ApplicationStopping);
+            var settings = host.Services.GetRequiredService<ServerSettings>();
+            var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+            await host.Services.GetRequiredService<MemoryEngine>().InitializeAsync(stopping);
             LogOpened(logger, settings.DataDirectory);
             return true;
         }

@@ -1,8 +1,5 @@
-using KernelMemoryPlus.Embeddings;
 using KernelMemoryPlus.Server.Hosting;
 using KernelMemoryPlus.Server.Mcp.Internal;
-using KernelMemoryPlus.Storage;
-using KernelMemoryPlus.Storage.Sqlite;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 
@@ -24,69 +21,30 @@ public static class McpStdioHost
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.AddSimpleConsole(o => o.ColorBehavior = LoggerColorBehavior.Disabled);
-        AddEngine(builder);
+        builder.AddKernelMemoryPlusEngine();
         builder.Services.AddKernelMemoryPlusMcp(builder.Configuration, isHttp: false).WithStdioServerTransport();
 
         using var host = builder.Build();
-        var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("KernelMemoryPlus.Server");
         try
         {
-            var settings = host.Services.GetRequiredService<ServerSettings>();
             _ = host.Services.GetRequiredService<IOptions<McpDoorOptions>>().Value;
-            await host.Services.GetRequiredService<MemoryEngine>().InitializeAsync();
-            Log.StdioReady(logger, settings.DataDirectory);
         }
-        catch (Exception ex) when (ex is StoreSchemaException or EmbeddingMismatchException or EmbeddingServiceException or IOException or UnauthorizedAccessException or OptionsValidationException)
+        catch (OptionsValidationException ex)
         {
             await Console.Error.WriteLineAsync($"KernelMemoryPlus cannot start: {ex.Message}");
             return 1;
         }
 
+        if (!await host.OpenMemoryStoreAsync())
+        {
+            return 1;
+        }
+
+        var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("KernelMemoryPlus.Server");
+        var dataDirectory = host.Services.GetRequiredService<ServerSettings>().DataDirectory;
+        Log.StdioReady(logger, dataDirectory);
+
         await host.RunAsync();
         return 0;
-    }
-
-    /// <summary>
-    /// The engine registration of <see cref="ServerHostingExtensions.AddKernelMemoryPlusServer"/>, for a generic host:
-    /// the same settings section, data folder rule (KMP_DATA_DIR wins), validation, store and embedder.
-    /// </summary>
-    private static void AddEngine(HostApplicationBuilder builder)
-    {
-        builder.Services.AddOptions<ServerSettings>()
-            .Bind(builder.Configuration.GetSection(ServerSettings.SectionName))
-            .PostConfigure(settings =>
-            {
-                if (Environment.GetEnvironmentVariable(ServerHostingExtensions.DataDirectoryVariable) is { Length: > 0 } fromEnvironment)
-                {
-                    settings.DataDirectory = fromEnvironment;
-                }
-
-                settings.DataDirectory = Path.GetFullPath(settings.DataDirectory);
-            })
-            .Validate(s => s.Embeddings.Provider.Trim().ToLowerInvariant() is "offline" or "ollama", $"Setting '{ServerSettings.SectionName}:Embeddings:Provider' must be 'offline' or 'ollama'.")
-            .Validate(s => !string.IsNullOrWhiteSpace(s.DatabaseFile) && s.DatabaseFile.IndexOfAny(Path.GetInvalidFileNameChars()) < 0, $"Setting '{ServerSettings.SectionName}:DatabaseFile' must be a plain file name.")
-            .ValidateOnStart();
-        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<ServerSettings>>().Value);
-
-        builder.Services.AddKernelMemoryPlus(o => builder.Configuration.GetSection($"{ServerSettings.SectionName}:Engine").Bind(o))
-            .UseVectorStore(sp =>
-            {
-                var settings = sp.GetRequiredService<ServerSettings>();
-                Directory.CreateDirectory(settings.DataDirectory);
-                return new SqliteVectorStore(new SqliteVectorStoreOptions { DataSource = Path.Combine(settings.DataDirectory, settings.DatabaseFile) });
-            })
-            .UseEmbeddingGenerator(sp =>
-            {
-                var embeddings = sp.GetRequiredService<ServerSettings>().Embeddings;
-                return embeddings.Provider.Trim().ToLowerInvariant() switch
-                {
-                    "ollama" => EmbeddingCache.Create(OllamaEmbeddings.CreateGenerator(new OllamaEmbeddingOptions
-                    {
-                        Endpoint = embeddings.OllamaEndpoint,
-                        Model = embeddings.OllamaModel,
-                    })),
-                    _ => new OfflineEmbeddingGenerator(),
-                };
-            });
     }
 }
