@@ -185,12 +185,11 @@ internal sealed class FlatVectorIndex
             return 0;
         }
 
-        float inverse = 127f / maxAbs;
-        for (int i = 0; i < vector.Length; i++)
-        {
-            codes[i] = (sbyte)Math.Clamp(MathF.Round(vector[i] * inverse), -127f, 127f);
-        }
-
+        // Scaled so the largest component is exactly ±127; rounding keeps every code inside [-127, 127].
+        Span<float> scaled = vector.Length <= 2048 ? stackalloc float[vector.Length] : new float[vector.Length];
+        TensorPrimitives.Multiply(vector, 127f / maxAbs, scaled);
+        TensorPrimitives.Round(scaled, scaled);
+        TensorPrimitives.ConvertSaturating<float, sbyte>(scaled, codes);
         return maxAbs / 127f;
     }
 
