@@ -1,6 +1,7 @@
 using System.Globalization;
 using KernelMemoryPlus.Embeddings;
 using KernelMemoryPlus.Internal;
+using KernelMemoryPlus.Retrieval;
 using KernelMemoryPlus.Storage;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -212,6 +213,93 @@ public sealed partial class MemoryEngine
             changes.Add(new ChangeEvent(++sequence, op.Namespace, op.Operation, op.EntityId, op.Version, now, op.Author));
         }
 
+        // The hot-index inputs (unit vectors, int8 codes, analyzed text) do not depend on the store: on a batch they
+        // are computed on another core while this one writes the store. Nothing changes the indexes meanwhile: the
+        // write gate is held, and readers only read.
+        var prepared = batch.MemoryUpserts.Count >= ParallelPrepareThreshold
+            ? Task.Run(() => PrepareIndexInputs(batch, indexes), CancellationToken.None)
+            : null;
+        try
+        {
+            await WriteStoreAsync(state, batch, changes, sequence, newNamespaces, cancellationToken);
+        }
+        catch
+        {
+            if (prepared is not null)
+            {
+                await prepared.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+
+            throw;
+        }
+
+        var inputs = prepared is null ? PrepareIndexInputs(batch, indexes, analyze: false) : await prepared;
+
+        // Committed: from here on nothing may fail half-way.
+        Interlocked.Exchange(ref _lastSequence, sequence);
+        foreach (var ns in namespaces)
+        {
+            state.KnownNamespaces.TryAdd(ns, 0);
+        }
+
+        foreach (var group in indexes)
+        {
+            var index = group.Value;
+            index.Lock.EnterWriteLock();
+            try
+            {
+                index.Vectors.Reserve(batch.MemoryUpserts.Count);
+                for (int i = 0; i < batch.MemoryUpserts.Count; i++)
+                {
+                    var record = batch.MemoryUpserts[i].Record;
+                    if (record.Namespace == group.Key)
+                    {
+                        index.Upsert(record, inputs[i].Vector, inputs[i].Text);
+                    }
+                }
+
+                foreach (var record in batch.MemoryDeletes.Where(r => r.Namespace == group.Key))
+                {
+                    index.Remove(record.Id);
+                }
+
+                foreach (var link in batch.LinkDeletes)
+                {
+                    index.RemoveLink(link.Id);
+                }
+
+                foreach (var link in batch.LinkUpserts.Where(l => l.Namespace == group.Key || l.ToNamespace == group.Key))
+                {
+                    index.UpsertLink(link);
+                }
+            }
+            finally
+            {
+                index.Lock.ExitWriteLock();
+            }
+        }
+
+        Publish(changes);
+    }
+
+    /// <summary>Batches at least this large prepare their hot-index inputs in parallel with the store write.</summary>
+    private const int ParallelPrepareThreshold = 16;
+
+    private static (PreparedVector Vector, AnalyzedText? Text)[] PrepareIndexInputs(WriteBatch batch, Dictionary<string, NamespaceIndex> indexes, bool analyze = true)
+    {
+        var inputs = new (PreparedVector, AnalyzedText?)[batch.MemoryUpserts.Count];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            var (record, vector) = batch.MemoryUpserts[i];
+            inputs[i] = (FlatVectorIndex.Prepare(vector.Span), analyze ? indexes[record.Namespace].Keywords.Analyze(NamespaceIndex.IndexText(record)) : null);
+        }
+
+        return inputs;
+    }
+
+    /// <summary>Writes a batch, its change-feed entries and the bookkeeping in one store transaction.</summary>
+    private async Task WriteStoreAsync(State state, WriteBatch batch, List<ChangeEvent> changes, long sequence, List<string> newNamespaces, CancellationToken cancellationToken)
+    {
         var transaction = _store is ITransactionalVectorStore transactional
             ? await transactional.BeginTransactionAsync(cancellationToken)
             : null;
@@ -260,48 +348,6 @@ public sealed partial class MemoryEngine
                 await transaction.DisposeAsync();
             }
         }
-
-        // Committed: from here on nothing may fail half-way.
-        Interlocked.Exchange(ref _lastSequence, sequence);
-        foreach (var ns in namespaces)
-        {
-            state.KnownNamespaces.TryAdd(ns, 0);
-        }
-
-        foreach (var group in indexes)
-        {
-            var index = group.Value;
-            index.Lock.EnterWriteLock();
-            try
-            {
-                index.Vectors.Reserve(batch.MemoryUpserts.Count);
-                foreach (var (record, vector) in batch.MemoryUpserts.Where(u => u.Record.Namespace == group.Key))
-                {
-                    index.Upsert(record, vector.Span);
-                }
-
-                foreach (var record in batch.MemoryDeletes.Where(r => r.Namespace == group.Key))
-                {
-                    index.Remove(record.Id);
-                }
-
-                foreach (var link in batch.LinkDeletes)
-                {
-                    index.RemoveLink(link.Id);
-                }
-
-                foreach (var link in batch.LinkUpserts.Where(l => l.Namespace == group.Key || l.ToNamespace == group.Key))
-                {
-                    index.UpsertLink(link);
-                }
-            }
-            finally
-            {
-                index.Lock.ExitWriteLock();
-            }
-        }
-
-        Publish(changes);
     }
 
     private MemoryRecord Prepare(NewMemory m, string prefix, DateTimeOffset now, State state)

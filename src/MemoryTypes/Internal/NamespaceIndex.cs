@@ -53,7 +53,14 @@ internal sealed class NamespaceIndex
     public MemoryRecord RecordAt(int slot) => _bySlot[slot]!.Record;
 
     /// <summary>Adds or replaces a record with its vector (write lock held by the caller).</summary>
-    public void Upsert(MemoryRecord record, ReadOnlySpan<float> vector)
+    public void Upsert(MemoryRecord record, ReadOnlySpan<float> vector) =>
+        Upsert(record, FlatVectorIndex.Prepare(vector), null);
+
+    /// <summary>
+    /// Adds or replaces a record with inputs prepared outside the lock (write lock held by the caller); a null
+    /// <paramref name="text"/> is analyzed here.
+    /// </summary>
+    public void Upsert(MemoryRecord record, PreparedVector vector, AnalyzedText? text)
     {
         if (_byId.TryGetValue(record.Id, out var existing))
         {
@@ -63,7 +70,7 @@ internal sealed class NamespaceIndex
             Vectors.Set(existing.Slot, vector);
             if (textChanged)
             {
-                Keywords.Add(existing.Slot, IndexText(record));
+                Keywords.Add(existing.Slot, text ?? Keywords.Analyze(IndexText(record)));
             }
         }
         else
@@ -78,7 +85,7 @@ internal sealed class NamespaceIndex
 
             _bySlot[slot] = entry;
             SetValidity(slot, record);
-            Keywords.Add(slot, IndexText(record));
+            Keywords.Add(slot, text ?? Keywords.Analyze(IndexText(record)));
         }
 
         MaxAccessCount = Math.Max(MaxAccessCount, record.AccessCount);

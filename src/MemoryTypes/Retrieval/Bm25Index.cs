@@ -21,8 +21,6 @@ internal sealed class Bm25Index
     private readonly Dictionary<int, (string[] Terms, int Length, string[] Words)> _docs = [];
     private readonly Dictionary<string, (string Stem, int Count)> _words = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _deletes = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _scratchCounts = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _scratchWords = new(StringComparer.Ordinal);
     private int[] _lengths = new int[256];
     private long _totalLength;
 
@@ -31,17 +29,17 @@ internal sealed class Bm25Index
     public int VocabularySize => _postings.Count;
 
     /// <summary>Indexes a document's text under a slot, replacing what the slot held.</summary>
-    /// <remarks>
-    /// Called under the owner's write lock only, so the scratch collections are reused across calls; words already
-    /// in the vocabulary are found by span, so indexing a document allocates only for words never seen before.
-    /// </remarks>
-    public void Add(int slot, string text)
+    public void Add(int slot, string text) => Add(slot, Analyze(text));
+
+    /// <summary>
+    /// Splits a text into the index's terms without changing the index, so it can run on another thread (for
+    /// example while the store writes) as long as no writer changes the index meanwhile. Words already in the
+    /// vocabulary are found by span, so only words never seen before allocate.
+    /// </summary>
+    public AnalyzedText Analyze(string text)
     {
-        Remove(slot);
-        var counts = _scratchCounts;
-        var words = _scratchWords;
-        counts.Clear();
-        words.Clear();
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var words = new HashSet<string>(StringComparer.Ordinal);
         int length = 0;
         var vocabulary = _words.GetAlternateLookup<ReadOnlySpan<char>>();
         foreach (var token in TextAnalyzer.EnumerateTokens(text, stackalloc char[TextAnalyzer.MaxTokenLength]))
@@ -68,7 +66,21 @@ internal sealed class Bm25Index
             length++;
         }
 
-        foreach (var (term, tf) in counts)
+        var terms = new (string Stem, int Count)[counts.Count];
+        int i = 0;
+        foreach (var (stem, count) in counts)
+        {
+            terms[i++] = (stem, count);
+        }
+
+        return new AnalyzedText(terms, [.. words], length);
+    }
+
+    /// <summary>Indexes an analyzed text under a slot, replacing what the slot held. Writer only.</summary>
+    public void Add(int slot, AnalyzedText text)
+    {
+        Remove(slot);
+        foreach (var (term, tf) in text.Terms)
         {
             if (!_postings.TryGetValue(term, out var list))
             {
@@ -79,7 +91,7 @@ internal sealed class Bm25Index
             list[slot] = tf;
         }
 
-        foreach (var word in words)
+        foreach (var word in text.Words)
         {
             ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(_words, word, out bool exists);
             if (exists)
@@ -93,14 +105,14 @@ internal sealed class Bm25Index
             }
         }
 
-        _docs[slot] = ([.. counts.Keys], length, [.. words]);
+        _docs[slot] = (text.Terms.Select(t => t.Stem).ToArray(), text.Length, text.Words);
         if (slot >= _lengths.Length)
         {
             Array.Resize(ref _lengths, Math.Max(slot + 1, _lengths.Length * 2));
         }
 
-        _lengths[slot] = length;
-        _totalLength += length;
+        _lengths[slot] = text.Length;
+        _totalLength += text.Length;
     }
 
     public void Remove(int slot)
@@ -341,3 +353,9 @@ internal sealed class Bm25Index
         }
     }
 }
+
+/// <summary>A text split into index terms (see <see cref="Bm25Index.Analyze"/>).</summary>
+/// <param name="Terms">Distinct stems with their counts.</param>
+/// <param name="Words">Distinct words as written (for typo tolerance).</param>
+/// <param name="Length">How many terms the text has (its BM25 length).</param>
+internal sealed record AnalyzedText((string Stem, int Count)[] Terms, string[] Words, int Length);

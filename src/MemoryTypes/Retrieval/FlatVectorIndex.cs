@@ -45,7 +45,10 @@ internal sealed class FlatVectorIndex
     public int Count { get; private set; }
 
     /// <summary>Adds a vector (normalized on the way in) and returns its slot.</summary>
-    public int Add(ReadOnlySpan<float> vector)
+    public int Add(ReadOnlySpan<float> vector) => Add(Prepare(vector));
+
+    /// <summary>Adds a prepared vector and returns its slot.</summary>
+    public int Add(PreparedVector vector)
     {
         int slot = _free.Count > 0 ? _free.Pop() : _highWater++;
         EnsureCapacity(slot + 1);
@@ -55,27 +58,42 @@ internal sealed class FlatVectorIndex
         return slot;
     }
 
+    /// <summary>
+    /// Normalizes and quantizes a vector without touching the index, so the work can run on another thread (for
+    /// example while the store writes).
+    /// </summary>
+    public static PreparedVector Prepare(ReadOnlySpan<float> vector)
+    {
+        var normalized = vector.ToArray();
+        var norm = TensorPrimitives.Norm(normalized);
+        if (norm > 0 && Math.Abs(norm - 1f) > 1e-6f)
+        {
+            TensorPrimitives.Divide(normalized, norm, normalized);
+        }
+
+        var codes = new sbyte[normalized.Length];
+        float scale = Quantize(normalized, codes);
+        return new PreparedVector(normalized, codes, scale);
+    }
+
+    /// <summary>Replaces the vector in a slot with a prepared one.</summary>
+    public void Set(int slot, PreparedVector vector)
+    {
+        if (vector.Normalized.Length != _dimensions)
+        {
+            throw new ArgumentException($"The vector has {vector.Normalized.Length} dimensions; the index holds {_dimensions}.", nameof(vector));
+        }
+
+        vector.Normalized.CopyTo(_data.AsSpan(slot * _dimensions, _dimensions));
+        vector.Codes.CopyTo(_codes.AsSpan(slot * _dimensions, _dimensions));
+        _scales[slot] = vector.Scale;
+    }
+
     /// <summary>Makes room for <paramref name="count"/> more vectors at once (one resize for a batch).</summary>
     public void Reserve(int count) => EnsureCapacity(_highWater + Math.Max(0, count - _free.Count));
 
-    /// <summary>Replaces the vector in a slot.</summary>
-    public void Set(int slot, ReadOnlySpan<float> vector)
-    {
-        if (vector.Length != _dimensions)
-        {
-            throw new ArgumentException($"The vector has {vector.Length} dimensions; the index holds {_dimensions}.", nameof(vector));
-        }
-
-        var target = _data.AsSpan(slot * _dimensions, _dimensions);
-        vector.CopyTo(target);
-        var norm = TensorPrimitives.Norm(target);
-        if (norm > 0 && Math.Abs(norm - 1f) > 1e-6f)
-        {
-            TensorPrimitives.Divide(target, norm, target);
-        }
-
-        _scales[slot] = Quantize(target, _codes.AsSpan(slot * _dimensions, _dimensions));
-    }
+    /// <summary>Replaces the vector in a slot (normalized on the way in).</summary>
+    public void Set(int slot, ReadOnlySpan<float> vector) => Set(slot, Prepare(vector));
 
     public void Remove(int slot)
     {
@@ -274,3 +292,9 @@ internal sealed class FlatVectorIndex
         Array.Resize(ref _codes, newSize * _dimensions);
     }
 }
+
+/// <summary>A unit vector with its int8 code, ready to be stored in a <see cref="FlatVectorIndex"/>.</summary>
+/// <param name="Normalized">The unit vector.</param>
+/// <param name="Codes">Its int8 code.</param>
+/// <param name="Scale">The code's scale.</param>
+internal sealed record PreparedVector(float[] Normalized, sbyte[] Codes, float Scale);
