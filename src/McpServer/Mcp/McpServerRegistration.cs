@@ -113,8 +113,8 @@ internal static class McpServerRegistration
             return server.SendMessageAsync(new JsonRpcNotification { Method = method, Params = parameters }, token);
         }
 
-        var ack = JsonSerializer.SerializeToNode(new SubscriptionsAcknowledgedNotificationParams { Notifications = granted }, McpJsonUtilities.DefaultOptions) as JsonObject;
-        await SendAsync(NotificationMethods.SubscriptionsAcknowledgedNotification, ack, cancellationToken);
+        // Listen first, acknowledge second: a client that writes as soon as it sees the acknowledgement must get the
+        // update for that write.
         await using var listener = await notifier.ListenAsync(
             (uri, token) => uri is null
                 ? SendAsync(NotificationMethods.ResourceListChangedNotification, null, token)
@@ -122,6 +122,8 @@ internal static class McpServerRegistration
             uris,
             granted.ResourcesListChanged == true,
             cancellationToken);
+        var ack = JsonSerializer.SerializeToNode(new SubscriptionsAcknowledgedNotificationParams { Notifications = granted }, McpJsonUtilities.DefaultOptions) as JsonObject;
+        await SendAsync(NotificationMethods.SubscriptionsAcknowledgedNotification, ack, cancellationToken);
 
         // The subscription lasts until the client cancels the request (or disconnects).
         var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -162,14 +162,13 @@ internal sealed partial class SqliteCollection<TKey, TRecord>
                 return 0;
             }
 
-            var keyList = SqliteValueCodec.ToJsonArray(encoded);
-            if (sql.FtsDeleteByKeys is not null && ExecuteWithKeys(lease, sql.FtsDeleteByKeys, keyList) == 0)
+            if (sql.FtsDeleteByKeys is not null && ExecuteWithKeys(lease, sql.FtsDeleteByKeys, encoded) == 0)
             {
                 // Every row of the keys was just taken out of the index, one change each: none of them exists.
                 return 0;
             }
 
-            return ExecuteWithKeys(lease, sql.DeleteByKeys, keyList);
+            return ExecuteWithKeys(lease, sql.DeleteByKeys, encoded);
         }, cancellationToken);
     }
 
@@ -199,8 +198,9 @@ internal sealed partial class SqliteCollection<TKey, TRecord>
     /// </summary>
     /// <remarks>
     /// <para>Pass 1 inserts every record whose key is new (<c>ON CONFLICT DO NOTHING</c>) and notes the others:
-    /// SQLite's own uniqueness check tells them apart, at no extra cost for new records. A noted record either existed
-    /// before the batch (it is in the index) or was inserted by an earlier record of the batch (it is not yet).</para>
+    /// SQLite's own uniqueness check tells them apart, at no extra cost for new records (once most records of a batch
+    /// turn out to exist, keys are looked up before inserting instead). A noted record either existed before the batch
+    /// (it is in the index) or was inserted by an earlier record of the batch (it is not yet): its row id tells.</para>
     /// <para>Then one statement takes the rows that existed out of the index, pass 2 applies the noted records in
     /// batch order (so the last record of a key wins, as with one upsert per record), and one statement indexes every
     /// row the batch wrote, by row id. Each FTS5 write is a statement over the whole batch: FTS5 writes a segment per
@@ -223,28 +223,38 @@ internal sealed partial class SqliteCollection<TKey, TRecord>
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
-            writer.Bind(insert, batch[row], keys[row], vectors, row, swapBuffers);
-            if (insert.Execute() != 0)
+            // While most records of the batch so far existed (an update batch), look the key up first: cheaper than
+            // binding a whole record for an insert that will not happen.
+            long? rowId = null;
+            bool existed = noted is not null && noted.Count * 2 > row
+                && (rowId = FindRowId(context, sql, ref findRowId, keys[row])) is not null;
+            if (!existed)
             {
-                appended.Add(insert.LastInsertRowId);
-                continue;
+                writer.Bind(insert, batch[row], keys[row], vectors, row, swapBuffers);
+                if (insert.Execute() != 0)
+                {
+                    appended.Add(insert.LastInsertRowId);
+                    continue;
+                }
+
+                rowId = FindRowId(context, sql, ref findRowId, keys[row]);
             }
 
             (noted ??= []).Add(row);
-            findRowId ??= context.Statement(sql.SelectRowIdByKey);
-            findRowId.BindValue(1, keys[row]);
-            if (findRowId.QueryInt64() is { } rowId && !appended.Contains(rowId))
+            if (rowId is { } id && !appended.Contains(id))
             {
-                (indexed ??= []).Add(rowId);
+                (indexed ??= []).Add(id);
             }
         }
 
         if (indexed is not null)
         {
-            var command = context.Command(sql.FtsDeleteByRowIds!);
-            command.Parameters.Clear();
-            command.Parameters.AddWithValue("@rowids", SqliteValueCodec.ToJsonArray(indexed));
-            command.ExecuteNonQuery();
+            // Ascending and distinct: FTS5 takes ascending row ids into one segment (see SqliteCollectionSql), and a
+            // row is taken out of the index once however often its key recurs in the batch.
+            SortDistinct(indexed);
+            var ftsDelete = context.Statement(sql.FtsDeleteByRowIds!);
+            ftsDelete.BindJsonArray(1, indexed);
+            ftsDelete.Execute();
         }
 
         if (noted is not null)
@@ -272,22 +282,47 @@ internal sealed partial class SqliteCollection<TKey, TRecord>
                 listed = listed is null ? indexed : [.. listed, .. indexed];
             }
 
-            var command = context.Command(sql.FtsInsertByRowIds!);
-            command.Parameters.Clear();
-            command.Parameters.AddWithValue("@rowids", listed is null ? "[]" : SqliteValueCodec.ToJsonArray(listed));
-            command.Parameters.AddWithValue("@first", appended.First);
-            command.Parameters.AddWithValue("@last", appended.Last);
-            command.ExecuteNonQuery();
+            if (listed is not null && !ReferenceEquals(listed, indexed))
+            {
+                SortDistinct(listed);
+            }
+
+            var ftsInsert = context.Statement(sql.FtsInsertByRowIds!);
+            ftsInsert.BindJsonArray(1, listed);
+            ftsInsert.BindInt64(2, appended.First);
+            ftsInsert.BindInt64(3, appended.Last);
+            ftsInsert.Execute();
         }
     }
 
-    /// <summary>Runs a statement over the keys in a JSON array (bound to <c>@keys</c>, read with json_each).</summary>
-    private static int ExecuteWithKeys(SqliteLease lease, string sql, string keyList)
+    private static long? FindRowId(SqliteConnectionContext context, SqliteCollectionSql sql, ref SqliteRawStatement? statement, object key)
     {
-        var command = lease.Context.Command(sql);
-        command.Parameters.Clear();
-        command.Parameters.AddWithValue("@keys", keyList);
-        return command.ExecuteNonQuery();
+        statement ??= context.Statement(sql.SelectRowIdByKey);
+        statement.BindValue(1, key);
+        return statement.QueryInt64();
+    }
+
+    private static void SortDistinct(List<long> rowIds)
+    {
+        rowIds.Sort();
+        int kept = 0;
+        for (int i = 0; i < rowIds.Count; i++)
+        {
+            if (kept == 0 || rowIds[i] != rowIds[kept - 1])
+            {
+                rowIds[kept++] = rowIds[i];
+            }
+        }
+
+        rowIds.RemoveRange(kept, rowIds.Count - kept);
+    }
+
+    /// <summary>Runs a statement over encoded keys (bound to <c>?1</c> as a JSON array, read with json_each).</summary>
+    private static int ExecuteWithKeys(SqliteLease lease, string sql, List<object> keys)
+    {
+        var statement = lease.Context.Statement(sql);
+        statement.BindJsonArray(1, keys);
+        return statement.Execute();
     }
 
     private object EncodeKeyValue(object? key)

@@ -66,8 +66,8 @@ internal sealed class SqliteCollectionSql
         InsertNew = insert + "NOTHING";
         SelectRowIdByKey = $"SELECT {SqliteColumn.RowIdColumn} FROM {Table} WHERE {mapping.Key.QuotedName} = ?1";
 
-        // Batches pass their keys as one JSON array parameter, so one statement serves any number of keys.
-        var keyIn = $"{mapping.Key.QuotedName} IN (SELECT value FROM json_each(@keys))";
+        // Batches pass their keys (or row ids) as one JSON array parameter, ?1, so one statement serves any number.
+        var keyIn = $"{mapping.Key.QuotedName} IN (SELECT value FROM json_each(?1))";
         DeleteByKeys = $"DELETE FROM {Table} WHERE {keyIn}";
         if (Fts is not null)
         {
@@ -75,15 +75,18 @@ internal sealed class SqliteCollectionSql
             var ftsColumns = entry.Shape.FullTextColumns.Select(SqliteSql.Quote).ToList();
             var columnList = string.Join(", ", ftsColumns);
             var current = string.Join(", ", ftsColumns.Select(c => "t." + c));
-            var rowIdIn = $"t.{SqliteColumn.RowIdColumn} IN (SELECT value FROM json_each(@rowids))";
-            FtsDeleteByKeys = $"INSERT INTO {Fts}({Fts}, rowid, {columnList}) SELECT 'delete', t.{SqliteColumn.RowIdColumn}, {current} FROM {Table} AS t WHERE t.{keyIn}";
+            var rowIdIn = $"t.{SqliteColumn.RowIdColumn} IN (SELECT value FROM json_each(?1))";
+            // FTS5 keeps the rows of a statement in one pending segment only while their row ids ascend; a smaller row
+            // id makes it flush a segment first. Keys are not in row id order (random or same-millisecond ids), so
+            // the rows are sorted: measured 2x faster deletes of random keys, and far fewer segments to merge.
+            FtsDeleteByKeys = $"INSERT INTO {Fts}({Fts}, rowid, {columnList}) SELECT 'delete', t.{SqliteColumn.RowIdColumn}, {current} FROM {Table} AS t WHERE t.{keyIn} ORDER BY t.{SqliteColumn.RowIdColumn}";
             FtsDeleteByRowIds = $"INSERT INTO {Fts}({Fts}, rowid, {columnList}) SELECT 'delete', t.{SqliteColumn.RowIdColumn}, {current} FROM {Table} AS t WHERE {rowIdIn}";
 
-            // Listed rows first, then the range: both parts come out in ascending rowid order, and the range (the
-            // rows a batch appended) lies above every listed row, so FTS5 receives rowids in ascending order and
-            // keeps them in one pending segment.
+            // Listed rows first, then the range: the caller lists row ids sorted, both parts come out in ascending
+            // row id order, and the range (the rows a batch appended) lies above every listed row, so FTS5 receives
+            // ascending row ids and keeps them in one pending segment.
             FtsInsertByRowIds = $"INSERT INTO {Fts}(rowid, {columnList}) SELECT t.{SqliteColumn.RowIdColumn}, {current} FROM {Table} AS t WHERE {rowIdIn}"
-                + $" UNION ALL SELECT t.{SqliteColumn.RowIdColumn}, {current} FROM {Table} AS t WHERE t.{SqliteColumn.RowIdColumn} BETWEEN @first AND @last";
+                + $" UNION ALL SELECT t.{SqliteColumn.RowIdColumn}, {current} FROM {Table} AS t WHERE t.{SqliteColumn.RowIdColumn} BETWEEN ?2 AND ?3";
         }
     }
 
@@ -114,24 +117,26 @@ internal sealed class SqliteCollectionSql
     /// <summary>The row id of the key <c>?1</c>.</summary>
     public string SelectRowIdByKey { get; }
 
-    /// <summary>Deletes the records whose keys are in the JSON array <c>@keys</c>.</summary>
+    /// <summary>Deletes the records whose keys are in the JSON array <c>?1</c>.</summary>
     public string DeleteByKeys { get; }
 
     /// <summary>
-    /// Removes the current rows of the keys in <c>@keys</c> from the FTS5 index (an external-content index must be
-    /// told the exact old values); null without full-text columns. Changes one row per record found.
+    /// Removes the current rows of the keys in the JSON array <c>?1</c> from the FTS5 index (an external-content index
+    /// must be told the exact old values), in row id order; null without full-text columns. Changes one row per record
+    /// found.
     /// </summary>
     public string? FtsDeleteByKeys { get; }
 
     /// <summary>
-    /// Removes the current rows whose row ids are in the JSON array <c>@rowids</c> from the FTS5 index; null without
-    /// full-text columns. Only for rows that are in the index.
+    /// Removes the current rows whose row ids are in the JSON array <c>?1</c> (sorted, see <see cref="FtsDeleteByKeys"/>)
+    /// from the FTS5 index; null without full-text columns. Only for rows that are in the index.
     /// </summary>
     public string? FtsDeleteByRowIds { get; }
 
     /// <summary>
-    /// Indexes the current rows whose row ids are in the JSON array <c>@rowids</c> or between <c>@first</c> and
-    /// <c>@last</c> in the FTS5 index; null without full-text columns. Only for rows that are not in the index.
+    /// Indexes the current rows whose row ids are in the JSON array <c>?1</c> (sorted, and below the range when there is
+    /// one) or between <c>?2</c> and <c>?3</c> in the FTS5 index; null without full-text columns. Only for rows that are
+    /// not in the index.
     /// </summary>
     public string? FtsInsertByRowIds { get; }
 

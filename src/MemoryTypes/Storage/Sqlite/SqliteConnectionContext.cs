@@ -66,13 +66,8 @@ internal sealed class SqliteConnectionContext : IDisposable
         return statement;
     }
 
-    /// <summary>Executes a statement without parameters through the cache.</summary>
-    public void Execute(string sql)
-    {
-        var command = Command(sql);
-        command.Parameters.Clear();
-        command.ExecuteNonQuery();
-    }
+    /// <summary>Executes a statement without parameters (BEGIN, COMMIT, SAVEPOINT...) through the statement cache.</summary>
+    public void Execute(string sql) => Statement(sql).Execute();
 
     /// <summary>Executes a one-off statement without caching it (DDL, pragmas).</summary>
     public void ExecuteOnce(string sql)

@@ -247,6 +247,44 @@ internal sealed class SqliteRawStatement : IDisposable
         }
     }
 
+    /// <summary>Binds a JSON array of encoded keys (strings and integers, see <see cref="SqliteValueCodec.EncodeKey"/>).</summary>
+    public void BindJsonArray(int index, IReadOnlyList<object> keys)
+    {
+        var writer = StartJson();
+        writer.WriteStartArray();
+        for (int i = 0; i < keys.Count; i++)
+        {
+            if (keys[i] is long number)
+            {
+                writer.WriteNumberValue(number);
+            }
+            else
+            {
+                writer.WriteStringValue((string)keys[i]);
+            }
+        }
+
+        writer.WriteEndArray();
+        BindJson(index);
+    }
+
+    /// <summary>Binds a JSON array of row ids; an empty array for null.</summary>
+    public void BindJsonArray(int index, List<long>? rowIds)
+    {
+        var writer = StartJson();
+        writer.WriteStartArray();
+        if (rowIds is not null)
+        {
+            foreach (var rowId in rowIds)
+            {
+                writer.WriteNumberValue(rowId);
+            }
+        }
+
+        writer.WriteEndArray();
+        BindJson(index);
+    }
+
     /// <summary>Runs a statement that returns no rows; returns the rows it changed (<c>sqlite3_changes</c>).</summary>
     public int Execute()
     {
@@ -289,7 +327,11 @@ internal sealed class SqliteRawStatement : IDisposable
         }
     }
 
-    public void Dispose() => _statement.Dispose();
+    public void Dispose()
+    {
+        _jsonWriter?.Dispose();
+        _statement.Dispose();
+    }
 
     private int Step()
     {

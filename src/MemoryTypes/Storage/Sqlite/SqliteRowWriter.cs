@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using KernelMemoryPlus.Storage.Internal;
@@ -342,9 +341,11 @@ internal sealed class SqliteTypedVectorReader<TRecord, TValue>(Func<TRecord, TVa
 
         if (typeof(TValue) == typeof(ReadOnlyMemory<float>?))
         {
-            return Unsafe.As<TValue, ReadOnlyMemory<float>?>(ref value);
+            var nullable = Unsafe.As<TValue, ReadOnlyMemory<float>?>(ref value);
+            return nullable.HasValue ? nullable.Value : RecordModel.ToVector(null);
         }
 
-        return value is float[] array ? array : null;
+        // A null is read as RecordModel.ToVector reads it, so both paths treat a missing vector alike.
+        return value is float[] array ? new ReadOnlyMemory<float>(array) : RecordModel.ToVector(null);
     }
 }

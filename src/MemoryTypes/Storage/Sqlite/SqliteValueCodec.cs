@@ -171,49 +171,6 @@ internal static class SqliteValueCodec
         }
     }
 
-    /// <summary>A JSON array of encoded keys (strings and integers), for statements that read it with json_each.</summary>
-    public static string ToJsonArray(IReadOnlyCollection<object> encodedKeys)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(Math.Max(256, encodedKeys.Count * 16));
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartArray();
-            foreach (var key in encodedKeys)
-            {
-                if (key is long number)
-                {
-                    writer.WriteNumberValue(number);
-                }
-                else
-                {
-                    writer.WriteStringValue((string)key);
-                }
-            }
-
-            writer.WriteEndArray();
-        }
-
-        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
-
-    /// <summary>A JSON array of row ids, for statements that read it with json_each.</summary>
-    public static string ToJsonArray(List<long> rowIds)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(Math.Max(64, rowIds.Count * 8));
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartArray();
-            foreach (var rowId in rowIds)
-            {
-                writer.WriteNumberValue(rowId);
-            }
-
-            writer.WriteEndArray();
-        }
-
-        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
-
     /// <summary>Reads the key column back as the key property's type.</summary>
     public static object DecodeKey(SqliteColumn key, SqliteDataReader reader, int ordinal)
     {
