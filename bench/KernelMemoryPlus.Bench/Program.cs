@@ -22,6 +22,8 @@ internal static class Program
         {
             IngestCommand.Create(),
             RecallCommand.Create(),
+            PeerCommand.Create(),
+            LoadCommand.Create(),
         };
 
         return await root.Parse(args).InvokeAsync();
