@@ -29,6 +29,7 @@ internal static class LoadCommand
         var writeShare = CommonOptions.Fraction("--write-share", "Share of operations that store a memory (split evenly between MCP remember and REST POST); the rest are split evenly between the four reads.", 1.0 / 3);
         var latencyCalls = CommonOptions.Int("--latency-calls", "Sequential MCP get calls measured after the load (the p50 < 1 ms target).", 2000, 1, 1_000_000);
         var latencyWarmup = CommonOptions.Int("--latency-warmup", "Unmeasured sequential calls before those.", 500, 0, 1_000_000);
+        var idle = CommonOptions.Int("--idle", "Seconds the server's RSS is still sampled after the sequential run, with no calls.", 15, 0, 3600);
         var serverDll = new Option<string?>("--server-dll")
         {
             Description = $"The KernelMemoryPlus server dll (default: {KmpServer.DefaultRelativePath} in this repository; build it with 'dotnet build -c Release src/McpServer').",
@@ -58,7 +59,7 @@ internal static class LoadCommand
 
         var command = new Command("load", "Concurrent clients against a freshly started server: MCP over Streamable HTTP (remember, recall, get) and REST (create, recall, get); errors, throughput, latency per operation, server RSS every second; then sequential MCP get latency.")
         {
-            clients, duration, warmup, preload, writeShare, latencyCalls, latencyWarmup, serverDll, profileDir, seed, json,
+            clients, duration, warmup, preload, writeShare, latencyCalls, latencyWarmup, idle, serverDll, profileDir, seed, json,
         };
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(
             "load",
@@ -71,6 +72,7 @@ internal static class LoadCommand
                     parse.GetValue(writeShare),
                     parse.GetValue(latencyCalls),
                     parse.GetValue(latencyWarmup),
+                    parse.GetValue(idle),
                     parse.GetValue(serverDll),
                     parse.GetValue(profileDir),
                     parse.GetValue(seed),
@@ -178,7 +180,7 @@ internal static class LoadCommand
             double clientCpu1 = ProcStats.SelfCpuSeconds();
             int memoriesAtEnd = pool.Count;
             double measuredMaxMB = sampler.Samples.Where(s => s.Phase == "measured").Select(s => s.RssMB).DefaultIfEmpty(0).Max();
-            sampler.Phase = "sequential";
+            sampler.Phase = "disconnecting";
 
             foreach (var client in clients)
             {
@@ -186,6 +188,9 @@ internal static class LoadCommand
             }
 
             clients.Clear();
+            sampler.Phase = "disconnected";
+            sampler.SampleNow();
+            sampler.Phase = "sequential";
 
             // Sequential latency on the now quiet server: MCP get (the target), REST get for comparison.
             var sequential = new List<SequentialLatency>();
@@ -196,8 +201,11 @@ internal static class LoadCommand
                 sequential.Add(await SequentialAsync("REST GET /api/v1/memories/{id}", settings.LatencyWarmup, settings.LatencyCalls, () => executor.ExecuteAsync(LoadOperation.RestGet, single, rng, cancellationToken)));
             }
 
-            sampler.Phase = "end";
+            sampler.Phase = "after sequential";
             double finalMB = sampler.SampleNow();
+            sampler.Phase = "idle";
+            await Task.Delay(TimeSpan.FromSeconds(settings.IdleSeconds), cancellationToken);
+            double idleEndMB = sampler.SampleNow();
             var peak = ProcStats.PeakRssBytes(process.Pid);
             await sampler.StopAsync();
             exitCode = await process.StopAsync(TimeSpan.FromSeconds(30));
@@ -219,6 +227,7 @@ internal static class LoadCommand
                 KmpServer.Describe(dll),
                 settings.Clients,
                 settings.DurationSeconds,
+                settings.IdleSeconds,
                 calls,
                 Math.Round(calls / (double)settings.DurationSeconds, 1),
                 operations.Sum(o => o.Errors),
@@ -230,7 +239,7 @@ internal static class LoadCommand
                 Math.Round((clientCpu1 - clientCpu0) / settings.DurationSeconds, 3),
                 memoriesAtStart,
                 memoriesAtEnd,
-                RssSummary(sampler.Samples, idleMB, afterPreloadMB, measuredMaxMB, finalMB, peak),
+                RssSummary(sampler.Samples, idleMB, afterPreloadMB, measuredMaxMB, finalMB, idleEndMB, peak),
                 sequential,
                 loadBefore,
                 ProcStats.LoadAverage(),
@@ -273,6 +282,7 @@ internal static class LoadCommand
                 settings.WriteShare,
                 settings.LatencyCalls,
                 settings.LatencyWarmup,
+                settings.IdleSeconds,
                 settings.Seed,
                 LoadRequests.Namespace,
                 McpConnect.ProtocolVersion,
@@ -384,12 +394,12 @@ internal static class LoadCommand
         return new SequentialLatency(name, warmup, LatencySummary.FromMilliseconds(ms), errors);
     }
 
-    private static RssSummary RssSummary(IReadOnlyList<RssSample> samples, double idleMB, double afterPreloadMB, double measuredMaxMB, double finalMB, long? peak)
+    private static RssSummary RssSummary(IReadOnlyList<RssSample> samples, double idleMB, double afterPreloadMB, double measuredMaxMB, double finalMB, double idleEndMB, long? peak)
     {
         var measured = samples.Where(s => s.Phase == "measured").ToList();
         if (measured.Count == 0)
         {
-            return new RssSummary(idleMB, afterPreloadMB, 0, 0, 0, 0, 0, null, finalMB, peak is null ? null : Math.Round(peak.Value / 1048576.0, 1));
+            return new RssSummary(idleMB, afterPreloadMB, 0, 0, 0, 0, 0, null, finalMB, idleEndMB, peak is null ? null : Math.Round(peak.Value / 1048576.0, 1));
         }
 
         var half = measured.Skip(measured.Count / 2).ToList();
@@ -406,6 +416,7 @@ internal static class LoadCommand
             added,
             perThousand,
             Math.Round(finalMB, 1),
+            Math.Round(idleEndMB, 1),
             peak is null ? null : Math.Round(peak.Value / 1048576.0, 1));
     }
 
@@ -453,7 +464,7 @@ internal static class LoadCommand
             $"server RSS: idle {rss.IdleMB:0} MB, after preload {rss.AfterPreloadMB:0} MB; measured window: start {rss.MeasuredStartMB:0} MB, max {rss.MeasuredMaxMB:0} MB, end {rss.MeasuredEndMB:0} MB; " +
             $"second-half slope {rss.SecondHalfSlopeMBPerMinute:0.0} MB/min while {rss.SecondHalfMemoriesAdded:N0} memories were added" +
             (rss.SecondHalfSlopeMBPer1000Memories is double k ? $" ({k:0.00} MB per 1,000 memories)" : string.Empty) +
-            $"; after the latency run {rss.FinalMB:0} MB; peak {rss.PeakMB?.ToString("0", CultureInfo.InvariantCulture) ?? "?"} MB"));
+            $"; after the latency run {rss.FinalMB:0} MB; after {r.IdleSeconds} s idle {rss.IdleEndMB:0} MB; peak {rss.PeakMB?.ToString("0", CultureInfo.InvariantCulture) ?? "?"} MB"));
         foreach (var s in r.Sequential)
         {
             AnsiConsole.MarkupLine(Markup.Escape($"sequential {s.Operation}: {s.Latency.Count:N0} calls after {s.Warmup:N0} warm-up: p50 {s.Latency.P50Ms:0.000} ms, p90 {s.Latency.P90Ms:0.000}, p99 {s.Latency.P99Ms:0.000}, errors {s.Errors}"));

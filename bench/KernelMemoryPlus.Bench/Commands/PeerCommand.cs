@@ -162,6 +162,68 @@ internal static class PeerCommand
             graph);
 
         var runs = new List<PeerServerRun>();
+        (PeerResults Results, List<TargetCheck> Targets, BenchReport Report) Build(bool complete)
+        {
+            var medians = Medians(runs, settings.Servers);
+            var ratios = Ratios(medians);
+            var results = new PeerResults(
+                complete,
+                reference is null ? null : $"{ReferenceServer.Package} {reference.PackageVersion}, node {reference.NodeVersion}, stdio",
+                dll is null ? null : KmpServer.Describe(dll),
+                shape,
+                queries.Count(q => q.HasTypo),
+                medians,
+                ratios,
+                runs.ToList());
+            var targets = new List<TargetCheck>();
+            if (ratios.FirstOrDefault(r => r.Server == OursStdio && r.Phase == "search") is { } stdioSearch)
+            {
+                targets.Add(new TargetCheck(
+                    $"search_nodes throughput at {settings.Entities:N0} entities, ours over stdio vs the reference over stdio",
+                    "≥ 10× the reference",
+                    Math.Round(stdioSearch.ThroughputRatio, 3),
+                    "×",
+                    stdioSearch.ThroughputRatio >= 10));
+            }
+
+            if (ratios.FirstOrDefault(r => r.Server == OursHttp && r.Phase == "search") is { } httpSearch)
+            {
+                targets.Add(new TargetCheck(
+                    $"(extra row) search_nodes throughput, ours over Streamable HTTP vs the reference over stdio",
+                    "≥ 10× the reference",
+                    Math.Round(httpSearch.ThroughputRatio, 3),
+                    "×",
+                    httpSearch.ThroughputRatio >= 10));
+            }
+
+            var report = new BenchReport(
+                "peer",
+                started,
+                Math.Round(wall.Elapsed.TotalSeconds, 1),
+                machine,
+                new
+                {
+                    settings.Entities,
+                    settings.Batch,
+                    settings.Searches,
+                    settings.Opens,
+                    settings.Warmup,
+                    settings.NamesPerOpen,
+                    settings.TypoRate,
+                    settings.Runs,
+                    settings.Servers,
+                    settings.Seed,
+                    McpConnect.ProtocolVersion,
+                    Client = "ModelContextProtocol 2.4.0 C# client in the harness process; one call at a time; stdio via the server process's stdin/stdout (StreamClientTransport), HTTP via HttpClientTransport (Streamable HTTP)",
+                    OursData = "a fresh data folder per run (SQLite store, offline embedder: the server's defaults)",
+                    ReferenceData = "a fresh MEMORY_FILE_PATH (JSONL) per run",
+                    settings.ProfileDir,
+                },
+                results,
+                targets);
+            return (results, targets, report);
+        }
+
         await ConsoleReport.Progress().StartAsync(async ctx =>
         {
             for (int run = 1; run <= settings.Runs; run++)
@@ -171,43 +233,18 @@ internal static class PeerCommand
                 foreach (var server in order)
                 {
                     runs.Add(await RunServerAsync(server, run, settings, dll, reference, workload, ctx, cancellationToken));
+
+                    // A long run should not be lost to an interruption: the JSON so far is written after every server.
+                    if (settings.Json is not null && runs.Count < settings.Runs * settings.Servers.Count)
+                    {
+                        await BenchJson.WriteAsync(settings.Json, Build(complete: false).Report, cancellationToken);
+                    }
                 }
             }
         });
 
-        var medians = Medians(runs, settings.Servers);
-        var ratios = Ratios(medians);
-        var results = new PeerResults(
-            reference is null ? null : $"{ReferenceServer.Package} {reference.PackageVersion}, node {reference.NodeVersion}, stdio",
-            dll is null ? null : KmpServer.Describe(dll),
-            shape,
-            queries.Count(q => q.HasTypo),
-            medians,
-            ratios,
-            runs);
-
+        var (results, targets, report) = Build(complete: true);
         Print(results, settings);
-        var targets = new List<TargetCheck>();
-        if (ratios.FirstOrDefault(r => r.Server == OursStdio && r.Phase == "search") is { } stdioSearch)
-        {
-            targets.Add(new TargetCheck(
-                $"search_nodes throughput at {settings.Entities:N0} entities, ours over stdio vs the reference over stdio",
-                "≥ 10× the reference",
-                Math.Round(stdioSearch.ThroughputRatio, 3),
-                "×",
-                stdioSearch.ThroughputRatio >= 10));
-        }
-
-        if (ratios.FirstOrDefault(r => r.Server == OursHttp && r.Phase == "search") is { } httpSearch)
-        {
-            targets.Add(new TargetCheck(
-                $"(extra row) search_nodes throughput, ours over Streamable HTTP vs the reference over stdio",
-                "≥ 10× the reference",
-                Math.Round(httpSearch.ThroughputRatio, 3),
-                "×",
-                httpSearch.ThroughputRatio >= 10));
-        }
-
         ConsoleReport.Targets(targets);
         int errors = runs.Sum(r => r.Phases.Sum(p => p.Errors));
         if (errors > 0)
@@ -215,31 +252,6 @@ internal static class PeerCommand
             AnsiConsole.MarkupLine($"[red]{errors} calls failed; see firstError in the JSON.[/]");
         }
 
-        var report = new BenchReport(
-            "peer",
-            started,
-            Math.Round(wall.Elapsed.TotalSeconds, 1),
-            machine,
-            new
-            {
-                settings.Entities,
-                settings.Batch,
-                settings.Searches,
-                settings.Opens,
-                settings.Warmup,
-                settings.NamesPerOpen,
-                settings.TypoRate,
-                settings.Runs,
-                settings.Servers,
-                settings.Seed,
-                McpConnect.ProtocolVersion,
-                Client = "ModelContextProtocol 2.4.0 C# client in the harness process; one call at a time; stdio via the server process's stdin/stdout (StreamClientTransport), HTTP via HttpClientTransport (Streamable HTTP)",
-                OursData = "a fresh data folder per run (SQLite store, offline embedder: the server's defaults)",
-                ReferenceData = "a fresh MEMORY_FILE_PATH (JSONL) per run",
-                settings.ProfileDir,
-            },
-            results,
-            targets);
         await ConsoleReport.WriteJsonAsync(settings.Json, report, cancellationToken);
         return errors > 0 ? CommandRunner.Failed : 0;
     }
@@ -444,6 +456,7 @@ internal static class PeerCommand
         }
 
         double wallSeconds = Stats.Ms(p0, Stopwatch.GetTimestamp()) / 1000.0;
+        task.Description = Markup.Escape($"{task.Description}: {requests.Count / wallSeconds:0.##} calls/s, {errors} errors");
         double? serverCpu1 = ProcStats.CpuSeconds(process.Pid);
         double clientCpu1 = ProcStats.SelfCpuSeconds();
         task.StopTask();

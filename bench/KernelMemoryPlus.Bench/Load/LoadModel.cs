@@ -10,6 +10,7 @@ namespace KernelMemoryPlus.Bench.Load;
 /// <param name="WriteShare">Share of operations that store a memory (split evenly between MCP and REST).</param>
 /// <param name="LatencyCalls">Sequential MCP <c>get</c> calls measured after the load.</param>
 /// <param name="LatencyWarmup">Unmeasured sequential calls before those.</param>
+/// <param name="IdleSeconds">RSS sampling with no calls at the end.</param>
 /// <param name="ServerDll">The server dll, or null for the repository's Release build.</param>
 /// <param name="ProfileDir">Where an EventPipe profile of the server goes, or null.</param>
 /// <param name="Seed">Seed of the corpus and the clients' choices.</param>
@@ -22,6 +23,7 @@ internal sealed record LoadSettings(
     double WriteShare,
     int LatencyCalls,
     int LatencyWarmup,
+    int IdleSeconds,
     string? ServerDll,
     string? ProfileDir,
     int Seed,
@@ -75,6 +77,7 @@ internal sealed record RssSample(double Seconds, double RssMB, string Phase, int
 /// <param name="SecondHalfMemoriesAdded">Memories stored during the second half.</param>
 /// <param name="SecondHalfSlopeMBPer1000Memories">RSS growth over the second half per 1,000 memories stored then (null when none were).</param>
 /// <param name="FinalMB">After the sequential latency run.</param>
+/// <param name="IdleEndMB">After the idle seconds at the end.</param>
 /// <param name="PeakMB">VmHWM at the end.</param>
 internal sealed record RssSummary(
     double IdleMB,
@@ -86,6 +89,7 @@ internal sealed record RssSummary(
     int SecondHalfMemoriesAdded,
     double? SecondHalfSlopeMBPer1000Memories,
     double FinalMB,
+    double IdleEndMB,
     double? PeakMB);
 
 /// <summary>A sequential latency series on the quiet server.</summary>
@@ -99,6 +103,7 @@ internal sealed record SequentialLatency(string Operation, int Warmup, LatencySu
 /// <param name="Server">The server build.</param>
 /// <param name="Clients">Concurrent clients (each an MCP session plus REST calls on a shared HTTP connection pool).</param>
 /// <param name="MeasuredSeconds">The window.</param>
+/// <param name="IdleSeconds">RSS sampling with no calls at the end.</param>
 /// <param name="Calls">Calls started in the window.</param>
 /// <param name="CallsPerSecond">All operations per second.</param>
 /// <param name="Errors">Failed calls in the window.</param>
@@ -121,6 +126,7 @@ internal sealed record LoadResults(
     string Server,
     int Clients,
     double MeasuredSeconds,
+    int IdleSeconds,
     int Calls,
     double CallsPerSecond,
     int Errors,

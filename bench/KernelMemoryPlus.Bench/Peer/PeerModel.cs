@@ -150,6 +150,7 @@ internal sealed record PeerRatio(string Server, string Phase, double ThroughputR
 internal sealed record GraphShape(int Entities, int Observations, IReadOnlyDictionary<string, int> EntitiesByType, GraphEntitySpec SampleEntity, IReadOnlyList<string> SampleQueries);
 
 /// <summary>What <c>peer</c> measured.</summary>
+/// <param name="Complete">False in the copy written after each server, while the command still runs.</param>
 /// <param name="Reference">The reference server and its runtime, when it ran.</param>
 /// <param name="Ours">Our server build.</param>
 /// <param name="Graph">The generated graph.</param>
@@ -158,6 +159,7 @@ internal sealed record GraphShape(int Entities, int Observations, IReadOnlyDicti
 /// <param name="Ratios">Ours against the reference.</param>
 /// <param name="Runs">Every run.</param>
 internal sealed record PeerResults(
+    bool Complete,
     string? Reference,
     string? Ours,
     GraphShape Graph,
