@@ -14,6 +14,32 @@ public sealed partial class MemoryEngine
     }
 
     /// <summary>
+    /// The memories of a namespace filed under a normalized subject (<see cref="Retrieval.TextAnalyzer.Normalize"/>)
+    /// that match a predicate: one bucket of the subject index, not a scan.
+    /// </summary>
+    internal async Task<List<MemoryRecord>> SubjectSnapshotAsync(string ns, string subjectKey, Func<MemoryRecord, bool> predicate, CancellationToken cancellationToken)
+    {
+        InputValidator.Namespace(ns);
+        var state = await GetStateAsync(cancellationToken);
+        var index = await GetIndexAsync(state, ns, cancellationToken);
+        return ReadLocked(index, i => i.BySubject(subjectKey).Where(predicate).ToList());
+    }
+
+    /// <summary>Reads a namespace's hot index under its read lock (for facades that need a consistent view).</summary>
+    internal async Task<T> ReadIndexAsync<T>(string ns, Func<NamespaceIndex, DateTimeOffset, T> read, CancellationToken cancellationToken)
+    {
+        InputValidator.Namespace(ns);
+        var state = await GetStateAsync(cancellationToken);
+        var index = await GetIndexAsync(state, ns, cancellationToken);
+        var now = Now();
+        return ReadLocked(index, i => read(i, now));
+    }
+
+    /// <summary>A link with its weight as it is at <paramref name="now"/> (faded by disuse).</summary>
+    internal MemoryLink WithEffectiveWeight(MemoryLink link, DateTimeOffset now) =>
+        link with { EffectiveWeight = Math.Round(EffectiveWeight(link, now), 6) };
+
+    /// <summary>
     /// Stores a memory and, in the same transaction, closes the validity of the memories it replaces: those
     /// <paramref name="selectReplaced"/> picks among the namespace's current memories, plus an explicit
     /// <paramref name="supersedesId"/>. The closed ones stay queryable as history.
@@ -23,6 +49,7 @@ public sealed partial class MemoryEngine
         Func<MemoryRecord, bool> selectReplaced,
         string? supersedesId,
         Func<MemoryRecord, IReadOnlyList<MemoryRecord>, MemoryRecord>? finish,
+        string? subjectKey,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(memory);
@@ -41,7 +68,7 @@ public sealed partial class MemoryEngine
         try
         {
             var closeAt = record.ValidFrom ?? now;
-            var replaced = ReadLocked(index, i => i.Records.Where(r => r.ValidTo is null && selectReplaced(r)).ToList());
+            var replaced = ReadLocked(index, i => Candidates(i, subjectKey).Where(r => r.ValidTo is null && selectReplaced(r)).ToList());
             if (supersedesId is not null && replaced.All(r => r.Id != supersedesId))
             {
                 var explicitOld = ReadLocked(index, i => i.Get(supersedesId))
@@ -95,13 +122,13 @@ public sealed partial class MemoryEngine
     /// <paramref name="memory"/> when there is none, as one step under the write gate: concurrent callers asking for
     /// the same thing (an entity by name) end up with one record, not one each.
     /// </summary>
-    internal async Task<(MemoryRecord Record, bool Created)> FindOrRememberAsync(NewMemory memory, Func<MemoryRecord, bool> isSame, CancellationToken cancellationToken)
+    internal async Task<(MemoryRecord Record, bool Created)> FindOrRememberAsync(NewMemory memory, Func<MemoryRecord, bool> isSame, string? subjectKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(memory);
         var state = await GetStateAsync(cancellationToken);
         var record = Prepare(memory, string.Empty, Now(), state);
         var index = await GetIndexAsync(state, record.Namespace, cancellationToken);
-        MemoryRecord? Existing() => ReadLocked(index, i => i.Records.Where(isSame).OrderBy(r => r.CreatedAt).ThenBy(r => r.Id, StringComparer.Ordinal).FirstOrDefault());
+        MemoryRecord? Existing() => ReadLocked(index, i => Candidates(i, subjectKey).Where(isSame).OrderBy(r => r.CreatedAt).ThenBy(r => r.Id, StringComparer.Ordinal).FirstOrDefault());
         if (Existing() is { } found)
         {
             return (found, false);
@@ -126,6 +153,10 @@ public sealed partial class MemoryEngine
             _writeGate.Release();
         }
     }
+
+    /// <summary>The records a lookup considers: one subject's bucket when a key is given, else the whole namespace.</summary>
+    private static IEnumerable<MemoryRecord> Candidates(NamespaceIndex index, string? subjectKey) =>
+        subjectKey is null ? index.Records : index.BySubject(subjectKey);
 
     /// <summary>Applies a change to one memory's latest version under the write gate (for the typed facades).</summary>
     internal async Task<MemoryRecord> ChangeAsync(string id, long? expectedVersion, Func<MemoryRecord, MemoryRecord> change, CancellationToken cancellationToken)

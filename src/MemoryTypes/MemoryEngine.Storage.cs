@@ -145,8 +145,29 @@ public sealed partial class MemoryEngine
         return index;
     }
 
+    /// <summary>A memory in one of the loaded hot indexes, or null (not loaded, or no such memory).</summary>
+    private (NamespaceIndex Index, MemoryRecord Record)? FindHot(string id)
+    {
+        foreach (var lazy in _indexes.Values)
+        {
+            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && ReadLocked(lazy.Value.Result, i => i.Get(id)) is { } hot)
+            {
+                return (lazy.Value.Result, hot);
+            }
+        }
+
+        return null;
+    }
+
     private async Task<(NamespaceIndex Index, MemoryRecord Current)> FindAsync(State state, string id, CancellationToken cancellationToken)
     {
+        // A memory in a loaded hot index is current there (the indexes follow every committed write), so the store
+        // is read only for memories of namespaces not loaded yet.
+        if (FindHot(id) is { } hot)
+        {
+            return hot;
+        }
+
         var stored = await state.Memories.GetAsync(id, cancellationToken: cancellationToken) ?? throw new MemoryNotFoundException(id);
         var index = await GetIndexAsync(state, stored.Namespace, cancellationToken);
         var current = ReadLocked(index, i => i.Get(id)) ?? throw new MemoryNotFoundException(id);

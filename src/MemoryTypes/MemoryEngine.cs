@@ -98,8 +98,8 @@ public sealed partial class MemoryEngine : IAsyncDisposable
     public async Task<MemoryRecord> RememberAsync(NewMemory memory, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(memory);
-        var stored = await RememberCoreAsync([memory], isBatch: false, cancellationToken);
-        return stored[0];
+        var stored = await RememberCoreAsync([memory], isBatch: false, null, cancellationToken);
+        return stored[0]!;
     }
 
     /// <summary>Stores several memories in one transaction: all of them or none.</summary>
@@ -110,10 +110,18 @@ public sealed partial class MemoryEngine : IAsyncDisposable
     public async Task<IReadOnlyList<MemoryRecord>> RememberManyAsync(IReadOnlyList<NewMemory> memories, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(memories);
-        return await RememberCoreAsync(memories, isBatch: true, cancellationToken);
+        return (await RememberCoreAsync(memories, isBatch: true, null, cancellationToken))!;
     }
 
-    private async Task<IReadOnlyList<MemoryRecord>> RememberCoreAsync(IReadOnlyList<NewMemory> memories, bool isBatch, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores memories in one transaction, skipping those <paramref name="exists"/> finds already stored (checked
+    /// against the hot index under the write gate, so concurrent callers do not store the same thing twice).
+    /// </summary>
+    /// <returns>The stored memories in input order, null where one was skipped.</returns>
+    internal Task<MemoryRecord?[]> RememberUniqueAsync(IReadOnlyList<NewMemory> memories, Func<NamespaceIndex, MemoryRecord, bool> exists, CancellationToken cancellationToken) =>
+        RememberCoreAsync(memories, isBatch: true, exists, cancellationToken);
+
+    private async Task<MemoryRecord?[]> RememberCoreAsync(IReadOnlyList<NewMemory> memories, bool isBatch, Func<NamespaceIndex, MemoryRecord, bool>? exists, CancellationToken cancellationToken)
     {
         if (memories.Count == 0)
         {
@@ -127,31 +135,47 @@ public sealed partial class MemoryEngine : IAsyncDisposable
 
         var state = await GetStateAsync(cancellationToken);
         var now = Now();
-        var records = new MemoryRecord[memories.Count];
+        var records = new MemoryRecord?[memories.Count];
         for (int i = 0; i < memories.Count; i++)
         {
             records[i] = Prepare(memories[i], isBatch ? $"items[{i}]." : string.Empty, now, state);
         }
 
-        var vectors = await EmbedRecordsAsync(state, memories, records, cancellationToken);
+        var vectors = await EmbedRecordsAsync(state, memories, records!, cancellationToken);
 
+        int stored = 0;
         await _writeGate.WaitAsync(cancellationToken);
         try
         {
             var batch = new WriteBatch();
             for (int i = 0; i < records.Length; i++)
             {
-                batch.Upsert(records[i], vectors[i], ChangeOperation.Created);
+                if (exists is not null)
+                {
+                    var index = await GetIndexAsync(state, records[i]!.Namespace, cancellationToken);
+                    var record = records[i]!;
+                    if (ReadLocked(index, x => exists(x, record)))
+                    {
+                        records[i] = null;
+                        continue;
+                    }
+                }
+
+                batch.Upsert(records[i]!, vectors[i], ChangeOperation.Created);
+                stored++;
             }
 
-            await CommitAsync(state, batch, cancellationToken);
+            if (stored > 0)
+            {
+                await CommitAsync(state, batch, cancellationToken);
+            }
         }
         finally
         {
             _writeGate.Release();
         }
 
-        LogStored(records.Length);
+        LogStored(stored);
         return records;
     }
 
@@ -163,28 +187,18 @@ public sealed partial class MemoryEngine : IAsyncDisposable
     {
         InputValidator.Id(id);
         var state = await GetStateAsync(cancellationToken);
+
+        // The hot copy is current (and carries access statistics not yet flushed to the store); the store is read
+        // only for memories of namespaces that are not loaded.
+        if (FindHot(id) is { } hot)
+        {
+            return hot.Record;
+        }
+
         var stored = await state.Memories.GetAsync(id, cancellationToken: cancellationToken);
         if (stored is null)
         {
             return null;
-        }
-
-        // The hot copy carries access statistics not yet flushed to the store.
-        if (_indexes.TryGetValue(stored.Namespace, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
-        {
-            var index = lazy.Value.Result;
-            index.Lock.EnterReadLock();
-            try
-            {
-                if (index.Get(id) is { } hot)
-                {
-                    return hot;
-                }
-            }
-            finally
-            {
-                index.Lock.ExitReadLock();
-            }
         }
 
         return RecordMapper.ToRecord(stored);

@@ -50,6 +50,7 @@ public sealed class ProceduralMemory(MemoryEngine engine)
                 var metadata = new Dictionary<string, string>(record.Metadata) { [VersionKey] = (previous + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) };
                 return record with { Metadata = metadata };
             },
+            null,
             cancellationToken);
         return new FactResult(created, replaced);
     }

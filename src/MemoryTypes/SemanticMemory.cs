@@ -14,6 +14,11 @@ public sealed class SemanticMemory(MemoryEngine engine)
     /// <summary>Metadata key marking entity records.</summary>
     public const string EntityMarkerKey = "kmp.entity";
 
+    /// <summary>The predicate of observation facts (multi-valued statements about an entity).</summary>
+    public const string ObservationPredicate = "observation";
+
+    private const int MaxObjectLength = 500;
+
     /// <summary>Stores a fact, superseding the current fact with the same subject and predicate unless multi-valued.</summary>
     /// <param name="fact">The fact.</param>
     /// <param name="cancellationToken">Cancellation token.</param>
@@ -41,10 +46,10 @@ public sealed class SemanticMemory(MemoryEngine engine)
                 Importance = fact.Importance,
                 Author = fact.Author,
             },
-            r => !fact.MultiValued && r.Kind == MemoryKind.Semantic && r.Predicate == predicate
-                && r.Subject is not null && TextAnalyzer.Normalize(r.Subject) == subjectKey && !IsEntity(r),
+            r => !fact.MultiValued && r.Kind == MemoryKind.Semantic && r.Predicate == predicate && !IsEntity(r),
             fact.Supersedes,
             null,
+            subjectKey,
             cancellationToken);
         return new FactResult(created, replaced);
     }
@@ -60,11 +65,10 @@ public sealed class SemanticMemory(MemoryEngine engine)
         var subjectKey = TextAnalyzer.Normalize(InputValidator.ShortText(subject, "subject", required: true)!);
         var normalizedPredicate = predicate is null ? null : MemoryEngine.NormalizePredicate(predicate, "predicate");
         var at = asOf ?? engine.Now();
-        var facts = await engine.SnapshotAsync(
+        var facts = await engine.SubjectSnapshotAsync(
             ns,
-            r => r.Kind == MemoryKind.Semantic && !IsEntity(r) && r.Subject is not null && TextAnalyzer.Normalize(r.Subject) == subjectKey
-                && (normalizedPredicate is null || r.Predicate == normalizedPredicate)
-                && r.IsValidAt(at) && (r.ValidFrom is not null || r.CreatedAt <= at),
+            subjectKey,
+            r => IsFactAt(r, normalizedPredicate, at),
             cancellationToken);
         return facts.OrderBy(f => f.Predicate, StringComparer.Ordinal).ThenByDescending(f => f.ValidFrom ?? f.CreatedAt).ToList();
     }
@@ -78,9 +82,10 @@ public sealed class SemanticMemory(MemoryEngine engine)
     {
         var subjectKey = TextAnalyzer.Normalize(InputValidator.ShortText(subject, "subject", required: true)!);
         var normalizedPredicate = MemoryEngine.NormalizePredicate(predicate, "predicate");
-        var facts = await engine.SnapshotAsync(
+        var facts = await engine.SubjectSnapshotAsync(
             ns,
-            r => r.Kind == MemoryKind.Semantic && r.Predicate == normalizedPredicate && r.Subject is not null && TextAnalyzer.Normalize(r.Subject) == subjectKey,
+            subjectKey,
+            r => r.Kind == MemoryKind.Semantic && r.Predicate == normalizedPredicate,
             cancellationToken);
         return facts.OrderBy(f => f.ValidFrom ?? f.CreatedAt).ThenBy(f => f.Id, StringComparer.Ordinal).ToList();
     }
@@ -94,41 +99,137 @@ public sealed class SemanticMemory(MemoryEngine engine)
     /// <param name="cancellationToken">Cancellation token.</param>
     public async Task<EntityView> UpsertEntityAsync(string ns, string name, string entityType = "thing", IReadOnlyList<string>? observations = null, string? author = null, CancellationToken cancellationToken = default)
     {
-        var entityName = InputValidator.ShortText(name, "name", required: true)!;
-        var type = InputValidator.ShortText(entityType, "entityType", required: true)!;
-        var key = TextAnalyzer.Normalize(entityName);
-        var (entity, _) = await engine.FindOrRememberAsync(
-            new NewMemory
-            {
-                Namespace = ns,
-                Content = $"{entityName} ({type})",
-                Kind = MemoryKind.Semantic,
-                Subject = entityName,
-                Object = type,
-                Metadata = new Dictionary<string, string> { [EntityMarkerKey] = "true" },
-                Author = author,
-            },
-            r => IsEntity(r) && r.Subject is not null && TextAnalyzer.Normalize(r.Subject) == key,
-            cancellationToken);
-        if (observations is not null)
+        var result = (await UpsertEntitiesAsync(ns, [new NewEntity(name, entityType, observations)], author, cancellationToken))[0];
+        return await GetEntityAsync(ns, result.Entity.Subject!, cancellationToken: cancellationToken) ?? throw new MemoryNotFoundException(result.Entity.Id);
+    }
+
+    /// <summary>
+    /// Creates the entities that do not exist yet and adds the observations each does not have yet, in one
+    /// transaction per <see cref="KernelMemoryPlusOptions.MaxBatchSize"/> records. An existing entity keeps its type.
+    /// Names are matched case-, accent- and spacing-insensitively; an entity named twice is created once, with the
+    /// observations of both.
+    /// </summary>
+    /// <param name="ns">The namespace.</param>
+    /// <param name="entities">The entities.</param>
+    /// <param name="author">Who wrote them.</param>
+    /// <param name="cancellationToken">Cancellation token.</param>
+    /// <returns>One result per distinct entity, in input order.</returns>
+    public async Task<IReadOnlyList<EntityUpsert>> UpsertEntitiesAsync(string ns, IReadOnlyList<NewEntity> entities, string? author = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entities);
+        InputValidator.Namespace(ns);
+        InputValidator.ShortText(author, "author");
+        var distinct = new List<(string Key, string Name, string Type, List<string> Observations)>();
+        var byKey = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < entities.Count; i++)
         {
-            var existing = (await GetFactsAsync(ns, name, "observation", cancellationToken: cancellationToken)).Select(f => f.Object).ToHashSet(StringComparer.Ordinal);
-            foreach (var observation in observations.Where(o => !existing.Contains(o)).Distinct(StringComparer.Ordinal))
+            var entity = entities[i] ?? throw new MemoryValidationException($"entities[{i}]", "An entity is required.");
+            var name = InputValidator.ShortText(entity.Name, $"entities[{i}].name", required: true)!;
+            var type = InputValidator.ShortText(entity.EntityType, $"entities[{i}].entityType", required: true)!;
+            var key = TextAnalyzer.Normalize(name);
+            if (!byKey.TryGetValue(key, out int at))
             {
-                await AddFactAsync(new NewFact
+                at = distinct.Count;
+                byKey[key] = at;
+                distinct.Add((key, name, type, []));
+            }
+
+            foreach (var observation in entity.Observations ?? [])
+            {
+                if (string.IsNullOrWhiteSpace(observation))
                 {
-                    Namespace = ns,
-                    Subject = name,
-                    Predicate = "observation",
-                    Object = observation,
-                    Content = $"{name}: {observation}",
-                    MultiValued = true,
-                    Author = author,
-                }, cancellationToken);
+                    throw new MemoryValidationException($"entities[{i}].observations", "An observation must not be empty.");
+                }
+
+                if (!distinct[at].Observations.Contains(observation, StringComparer.Ordinal))
+                {
+                    distinct[at].Observations.Add(observation);
+                }
             }
         }
 
-        return await GetEntityAsync(ns, name, cancellationToken: cancellationToken) ?? throw new MemoryNotFoundException(entity.Id);
+        var now = engine.Now();
+        var memories = new List<NewMemory>();
+        var owners = new List<(int Entity, string? Observation)>();
+        var entityAt = new int[distinct.Count];
+        foreach (var (entity, index) in distinct.Select((e, i) => (e, i)))
+        {
+            entityAt[index] = memories.Count;
+            memories.Add(new NewMemory
+            {
+                Namespace = ns,
+                Content = $"{entity.Name} ({entity.Type})",
+                Kind = MemoryKind.Semantic,
+                Subject = entity.Name,
+                Object = entity.Type,
+                Metadata = new Dictionary<string, string> { [EntityMarkerKey] = "true" },
+                Author = author,
+            });
+            owners.Add((index, null));
+            foreach (var observation in entity.Observations)
+            {
+                memories.Add(new NewMemory
+                {
+                    Namespace = ns,
+                    Content = $"{entity.Name}: {observation}",
+                    Kind = MemoryKind.Semantic,
+                    Subject = entity.Name,
+                    Predicate = ObservationPredicate,
+                    Object = ShortForm(observation),
+                    ValidFrom = now,
+                    Author = author,
+                });
+                owners.Add((index, observation));
+            }
+        }
+
+        var created = new List<MemoryRecord?>(memories.Count);
+        int chunk = engine.Options.MaxBatchSize;
+        for (int start = 0; start < memories.Count; start += chunk)
+        {
+            created.AddRange(await engine.RememberUniqueAsync(memories.GetRange(start, Math.Min(chunk, memories.Count - start)), Exists, cancellationToken));
+        }
+
+        var existing = await GetEntitiesAsync(ns, distinct.Where((e, i) => created[entityAt[i]] is null).Select(e => e.Name), cancellationToken: cancellationToken);
+        var existingByKey = existing.ToDictionary(v => TextAnalyzer.Normalize(v.Entity.Subject!), v => v.Entity, StringComparer.Ordinal);
+        var results = new List<EntityUpsert>(distinct.Count);
+        for (int i = 0; i < distinct.Count; i++)
+        {
+            var record = created[entityAt[i]] ?? existingByKey.GetValueOrDefault(distinct[i].Key) ?? throw new MemoryNotFoundException(distinct[i].Name);
+            var added = new List<string>();
+            for (int j = entityAt[i] + 1; j < owners.Count && owners[j].Entity == i; j++)
+            {
+                if (created[j] is not null)
+                {
+                    added.Add(owners[j].Observation!);
+                }
+            }
+
+            results.Add(new EntityUpsert(record, created[entityAt[i]] is not null, added));
+        }
+
+        return results;
+
+        static bool Exists(NamespaceIndex index, MemoryRecord record)
+        {
+            var key = TextAnalyzer.Normalize(record.Subject!);
+            if (IsEntity(record))
+            {
+                return index.BySubject(key).Any(IsEntity);
+            }
+
+            var text = ObservationText(record);
+            return index.BySubject(key).Any(r => r.Predicate == ObservationPredicate && r.ValidTo is null && ObservationText(r) == text);
+        }
+    }
+
+    /// <summary>The text of an observation fact: its content after "{subject}: ", or its object.</summary>
+    /// <param name="fact">The observation fact.</param>
+    public static string ObservationText(MemoryRecord fact)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        var prefix = fact.Subject + ": ";
+        return fact.Content.StartsWith(prefix, StringComparison.Ordinal) ? fact.Content[prefix.Length..] : fact.Object ?? fact.Content;
     }
 
     /// <summary>Relates two entities with a typed, weighted link; creates entities that do not exist yet.</summary>
@@ -176,6 +277,81 @@ public sealed class SemanticMemory(MemoryEngine engine)
         return new EntityView(entity, facts, relations);
     }
 
+    /// <summary>
+    /// Entities with their facts and relations, read in one consistent view of the namespace: the named ones (in the
+    /// order given, unknown names skipped, each entity once), or every entity when <paramref name="names"/> is null.
+    /// </summary>
+    /// <param name="ns">The namespace.</param>
+    /// <param name="names">Entity names (matched case-, accent- and spacing-insensitively), or null for all.</param>
+    /// <param name="includeHistory">Include facts whose validity ended (superseded values) instead of the current ones only.</param>
+    /// <param name="asOf">The moment facts must hold at (default now; ignored with <paramref name="includeHistory"/>).</param>
+    /// <param name="cancellationToken">Cancellation token.</param>
+    public async Task<IReadOnlyList<EntityView>> GetEntitiesAsync(string ns, IEnumerable<string>? names, bool includeHistory = false, DateTimeOffset? asOf = null, CancellationToken cancellationToken = default)
+    {
+        var keys = names?.Select(n => TextAnalyzer.Normalize(InputValidator.ShortText(n, "names", required: true)!)).Distinct(StringComparer.Ordinal).ToList();
+        return await engine.ReadIndexAsync<IReadOnlyList<EntityView>>(ns, (index, now) =>
+        {
+            var at = asOf ?? now;
+            var entities = keys is null
+                ? index.Records.Where(IsEntity).GroupBy(e => TextAnalyzer.Normalize(e.Subject!), StringComparer.Ordinal).Select(g => Oldest(g)!)
+                    .OrderBy(e => e.CreatedAt).ThenBy(e => e.Id, StringComparer.Ordinal)
+                : keys.Select(k => Oldest(index.BySubject(k).Where(IsEntity))).OfType<MemoryRecord>();
+            var views = new List<EntityView>();
+            foreach (var entity in entities)
+            {
+                var facts = index.BySubject(TextAnalyzer.Normalize(entity.Subject!))
+                    .Where(r => includeHistory ? r.Kind == MemoryKind.Semantic && !IsEntity(r) : IsFactAt(r, null, at))
+                    .OrderBy(f => f.ValidFrom ?? f.CreatedAt).ThenBy(f => f.Id, StringComparer.Ordinal)
+                    .ToList();
+                var relations = index.LinksOf(entity.Id, LinkDirection.Both)
+                    .Select(l => engine.WithEffectiveWeight(l, now))
+                    .OrderBy(l => l.CreatedAt).ThenBy(l => l.Id, StringComparer.Ordinal)
+                    .ToList();
+                views.Add(new EntityView(entity, facts, relations));
+            }
+
+            return views;
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The subjects (entity names) whose entity record or any currently valid fact contains <paramref name="text"/>
+    /// as written, ignoring case: the plain substring search some clients expect beside ranked recall.
+    /// </summary>
+    /// <param name="ns">The namespace.</param>
+    /// <param name="text">The text to look for.</param>
+    /// <param name="cancellationToken">Cancellation token.</param>
+    /// <returns>Normalized subject keys, oldest first.</returns>
+    public async Task<IReadOnlyList<string>> FindEntitiesContainingAsync(string ns, string text, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrEmpty(text) || text.Length > engine.Options.MaxContentLength || text.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new MemoryValidationException("text", $"text must be 1 to {engine.Options.MaxContentLength} characters without NUL characters.");
+        }
+
+        var needle = System.Buffers.SearchValues.Create([text], StringComparison.OrdinalIgnoreCase);
+        return await engine.ReadIndexAsync<IReadOnlyList<string>>(ns, (index, now) =>
+        {
+            long at = now.ToUnixTimeMilliseconds();
+            var found = new List<(MemoryRecord Record, string Key)>();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (int slot in index.SubjectTexts.Search(needle, s => index.IsValidAt(s, at)))
+            {
+                var r = index.RecordAt(slot);
+                if (r.Kind == MemoryKind.Semantic && r.Subject is not null && r.IsValidAt(now))
+                {
+                    var key = TextAnalyzer.Normalize(r.Subject);
+                    if (seen.Add(key))
+                    {
+                        found.Add((r, key));
+                    }
+                }
+            }
+
+            return found.OrderBy(f => f.Record.CreatedAt).ThenBy(f => f.Record.Id, StringComparer.Ordinal).Select(f => f.Key).ToList();
+        }, cancellationToken);
+    }
+
     /// <summary>All entities of a namespace.</summary>
     /// <param name="ns">The namespace.</param>
     /// <param name="cancellationToken">Cancellation token.</param>
@@ -187,10 +363,46 @@ public sealed class SemanticMemory(MemoryEngine engine)
     public static bool IsEntity(MemoryRecord record) =>
         record.Kind == MemoryKind.Semantic && record.Metadata.TryGetValue(EntityMarkerKey, out var v) && v == "true";
 
+    private static bool IsFactAt(MemoryRecord r, string? predicate, DateTimeOffset at) =>
+        r.Kind == MemoryKind.Semantic && !IsEntity(r)
+        && (predicate is null || r.Predicate == predicate)
+        && r.IsValidAt(at) && (r.ValidFrom is not null || r.CreatedAt <= at);
+
+    /// <summary>A single-line, bounded form of an observation for the fact's object (the full text is the content).</summary>
+    private static string ShortForm(string observation)
+    {
+        var builder = new System.Text.StringBuilder(Math.Min(observation.Length, MaxObjectLength + 1));
+        bool gap = false;
+        foreach (var c in observation)
+        {
+            if (char.IsWhiteSpace(c) || char.IsControl(c))
+            {
+                gap = builder.Length > 0;
+                continue;
+            }
+
+            if (gap)
+            {
+                builder.Append(' ');
+                gap = false;
+            }
+
+            builder.Append(c);
+            if (builder.Length >= MaxObjectLength)
+            {
+                return builder.Append('…').ToString();
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    private static MemoryRecord? Oldest(IEnumerable<MemoryRecord> records) =>
+        records.OrderBy(e => e.CreatedAt).ThenBy(e => e.Id, StringComparer.Ordinal).FirstOrDefault();
+
     private async Task<MemoryRecord?> FindEntityAsync(string ns, string name, CancellationToken cancellationToken)
     {
         var key = TextAnalyzer.Normalize(InputValidator.ShortText(name, "name", required: true)!);
-        var found = await engine.SnapshotAsync(ns, r => IsEntity(r) && r.Subject is not null && TextAnalyzer.Normalize(r.Subject) == key, cancellationToken);
-        return found.OrderBy(e => e.CreatedAt).ThenBy(e => e.Id, StringComparer.Ordinal).FirstOrDefault();
+        return Oldest(await engine.SubjectSnapshotAsync(ns, key, IsEntity, cancellationToken));
     }
 }

@@ -19,6 +19,10 @@ internal sealed class NamespaceIndex
     private readonly Dictionary<string, MemoryLink> _links = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _linksByMemory = new(StringComparer.Ordinal);
 
+    // Records by normalized subject (facts, entities): the semantic facade's lookups by name read one bucket instead
+    // of scanning the namespace.
+    private readonly Dictionary<string, HashSet<Entry>> _bySubject = new(StringComparer.Ordinal);
+
     // Validity per slot in Unix milliseconds, kept beside the vectors so the default "valid now" filter of a scan
     // reads two contiguous arrays instead of chasing one record object per slot.
     private long[] _validFrom = new long[256];
@@ -37,6 +41,9 @@ internal sealed class NamespaceIndex
     public FlatVectorIndex Vectors { get; }
 
     public Bm25Index Keywords { get; } = new();
+
+    /// <summary>Substring search over the text of facts and entities (records with a subject).</summary>
+    public SubstringIndex SubjectTexts { get; } = new();
 
     public int Count => _byId.Count;
 
@@ -65,12 +72,14 @@ internal sealed class NamespaceIndex
         if (_byId.TryGetValue(record.Id, out var existing))
         {
             bool textChanged = IndexText(existing.Record) != IndexText(record);
+            SetSubject(existing, record);
             existing.Record = record;
             SetValidity(existing.Slot, record);
             Vectors.Set(existing.Slot, vector);
             if (textChanged)
             {
                 Keywords.Add(existing.Slot, text ?? Keywords.Analyze(IndexText(record)));
+                SubjectTexts.Set(existing.Slot, SubjectText(record));
             }
         }
         else
@@ -84,8 +93,13 @@ internal sealed class NamespaceIndex
             }
 
             _bySlot[slot] = entry;
+            SetSubject(entry, record);
             SetValidity(slot, record);
             Keywords.Add(slot, text ?? Keywords.Analyze(IndexText(record)));
+            if (record.Subject is not null)
+            {
+                SubjectTexts.Set(slot, SubjectText(record));
+            }
         }
 
         MaxAccessCount = Math.Max(MaxAccessCount, record.AccessCount);
@@ -96,6 +110,7 @@ internal sealed class NamespaceIndex
     {
         if (_byId.TryGetValue(record.Id, out var existing))
         {
+            SetSubject(existing, record);
             existing.Record = record;
             SetValidity(existing.Slot, record);
             MaxAccessCount = Math.Max(MaxAccessCount, record.AccessCount);
@@ -128,6 +143,56 @@ internal sealed class NamespaceIndex
         Vectors.Remove(entry.Slot);
         Keywords.Remove(entry.Slot);
         _bySlot[entry.Slot] = null;
+        RemoveSubject(entry);
+        SubjectTexts.Remove(entry.Slot);
+    }
+
+    /// <summary>The records whose normalized subject is <paramref name="subjectKey"/> (see <see cref="TextAnalyzer.Normalize"/>).</summary>
+    public IEnumerable<MemoryRecord> BySubject(string subjectKey) =>
+        _bySubject.TryGetValue(subjectKey, out var entries) ? entries.Select(e => e.Record) : [];
+
+    /// <summary>The number of distinct subjects.</summary>
+    public int SubjectCount => _bySubject.Count;
+
+    private void SetSubject(Entry entry, MemoryRecord record)
+    {
+        if (entry.SubjectKey is not null && ReferenceEquals(entry.Record.Subject, record.Subject))
+        {
+            return;
+        }
+
+        var key = record.Subject is null ? null : TextAnalyzer.Normalize(record.Subject);
+        if (key == entry.SubjectKey && entry.SubjectKey is not null)
+        {
+            return;
+        }
+
+        RemoveSubject(entry);
+        entry.SubjectKey = key;
+        if (key is not null)
+        {
+            if (!_bySubject.TryGetValue(key, out var set))
+            {
+                set = [];
+                _bySubject[key] = set;
+            }
+
+            set.Add(entry);
+        }
+    }
+
+    private void RemoveSubject(Entry entry)
+    {
+        if (entry.SubjectKey is { } old && _bySubject.TryGetValue(old, out var set))
+        {
+            set.Remove(entry);
+            if (set.Count == 0)
+            {
+                _bySubject.Remove(old);
+            }
+        }
+
+        entry.SubjectKey = null;
     }
 
     public void UpsertLink(MemoryLink link)
@@ -211,6 +276,16 @@ internal sealed class NamespaceIndex
         return string.Join(' ', parts);
     }
 
+    /// <summary>
+    /// The text substring search sees for a fact or entity: content, subject and object (an observation's object is a
+    /// shortened copy of its content, so it is left out); null for records without a subject.
+    /// </summary>
+    public static string? SubjectText(MemoryRecord r) => r.Subject is null
+        ? null
+        : r.Predicate == SemanticMemory.ObservationPredicate || r.Object is null
+            ? string.Concat(r.Content, "\u001F", r.Subject)
+            : string.Concat(r.Content, "\u001F", r.Subject, "\u001F", r.Object);
+
     /// <summary>The text the embedding model sees for a record.</summary>
     public static string EmbeddingText(MemoryRecord r) => r.Kind == MemoryKind.Procedural && (r.ProcedureName is not null || r.Steps.Count > 0)
         ? $"{r.ProcedureName}: {r.Content}\n{string.Join('\n', r.Steps)}"
@@ -232,5 +307,8 @@ internal sealed class NamespaceIndex
         public MemoryRecord Record { get; set; } = record;
 
         public int Slot { get; } = slot;
+
+        /// <summary>The normalized subject the entry is filed under, or null.</summary>
+        public string? SubjectKey { get; set; }
     }
 }

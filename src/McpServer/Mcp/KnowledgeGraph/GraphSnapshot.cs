@@ -33,6 +33,18 @@ internal sealed class GraphSnapshot
         }
     }
 
+    /// <summary>Ids met at a relation's end that are not entities of the namespace.</summary>
+    public HashSet<string> NotEntities { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Makes an entity at the other end of a relation known by name and id, without listing it.</summary>
+    public void AddNeighbour(MemoryRecord entity)
+    {
+        if (EntityByKey.TryAdd(Key(entity.Subject ?? string.Empty), entity))
+        {
+            EntityById[entity.Id] = entity;
+        }
+    }
+
     public void RemoveEntity(MemoryRecord entity)
     {
         var key = Key(entity.Subject ?? string.Empty);

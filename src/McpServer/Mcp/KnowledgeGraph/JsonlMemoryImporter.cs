@@ -43,7 +43,7 @@ public sealed class JsonlMemoryImporter
     public async Task<JsonlImportResult> ImportAsync(Stream stream, string ns, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var snapshot = await _graph.LoadAsync(ns, includeExpired: false, cancellationToken);
+        var snapshot = await _graph.LoadAsync(ns, null, includeExpired: false, cancellationToken);
         var entities = new List<(int Line, GraphEntity Entity)>();
         var relations = new List<(int Line, GraphRelation Relation)>();
         var errors = new List<JsonlImportError>();
@@ -86,7 +86,7 @@ public sealed class JsonlMemoryImporter
             {
                 if (snapshot.EntityByKey.TryGetValue(GraphSnapshot.Key(entity.Name), out var existing))
                 {
-                    observations += (await _graph.AddObservationsAsync(snapshot, ns, existing, entity.Observations, cancellationToken)).Count;
+                    observations += (await _graph.AddObservationsToAsync(ns, existing, entity.Observations, cancellationToken)).Count;
                     merged++;
                 }
                 else if (await _graph.CreateEntityAsync(snapshot, ns, entity, cancellationToken) is { } made)

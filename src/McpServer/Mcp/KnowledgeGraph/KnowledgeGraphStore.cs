@@ -17,7 +17,7 @@ namespace KernelMemoryPlus.Server.Mcp.KnowledgeGraph;
 /// </remarks>
 internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory semantic)
 {
-    public const string ObservationPredicate = "observation";
+    public const string ObservationPredicate = SemanticMemory.ObservationPredicate;
 
     /// <summary>Most items one call may carry.</summary>
     public const int MaxItems = 1_000;
@@ -37,54 +37,40 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
     /// </summary>
     public const double MinVectorSimilarity = 0.5;
 
-    private const int MaxObjectLength = 500;
+    /// <summary>
+    /// Most memories the ranked part of a search reads (observations of one entity count separately); the
+    /// substring part of a search adds every entity that contains the query as written.
+    /// </summary>
+    public const int MaxRankedHits = 50;
 
     public MemoryEngine Engine => engine;
 
-    /// <summary>Reads the graph of a namespace.</summary>
+    /// <summary>
+    /// Reads the graph of a namespace, or the part of it a call needs: the named entities with their observations
+    /// and every relation that touches them (the entities at the other end are known by name, without their
+    /// observations). One consistent read of the engine's subject index, not a scan of the namespace.
+    /// </summary>
     /// <param name="ns">The namespace.</param>
+    /// <param name="names">The entities a call is about, or null for the whole graph.</param>
     /// <param name="includeExpired">Also read facts whose validity ended (for deletes).</param>
     /// <param name="cancellationToken">Cancellation token.</param>
-    public async Task<GraphSnapshot> LoadAsync(string ns, bool includeExpired, CancellationToken cancellationToken)
+    public async Task<GraphSnapshot> LoadAsync(string ns, IEnumerable<string>? names, bool includeExpired, CancellationToken cancellationToken)
     {
         var snapshot = new GraphSnapshot();
-        var records = new List<MemoryRecord>();
-        var filter = new MemoryFilter { Kinds = [MemoryKind.Semantic], IncludeExpired = includeExpired };
-        string? cursor = null;
-        do
+        var views = await semantic.GetEntitiesAsync(ns, names, includeExpired, cancellationToken: cancellationToken);
+        foreach (var view in views)
         {
-            var page = await engine.ListAsync(ns, filter, cursor, engine.Options.MaxResults, cancellationToken);
-            records.AddRange(page.Items.Where(r => SemanticMemory.IsEntity(r) || (r.Predicate == ObservationPredicate && r.Subject is not null)));
-            cursor = page.NextCursor;
-        }
-        while (cursor is not null);
-
-        // Pages come newest first; ids are time-ordered, so sorting by id gives the order the graph was written in.
-        foreach (var record in records.OrderBy(r => r.Id, StringComparer.Ordinal))
-        {
-            if (SemanticMemory.IsEntity(record))
+            snapshot.AddEntity(view.Entity);
+            foreach (var fact in view.Facts.Where(f => f.Predicate == ObservationPredicate))
             {
-                snapshot.AddEntity(record);
-            }
-            else
-            {
-                snapshot.AddObservation(record);
+                snapshot.AddObservation(fact);
             }
         }
 
-        foreach (var entity in snapshot.Entities)
+        var links = views.SelectMany(v => v.Relations).DistinctBy(l => l.Id).OrderBy(l => l.CreatedAt).ThenBy(l => l.Id, StringComparer.Ordinal).ToList();
+        foreach (var link in links)
         {
-            IReadOnlyList<MemoryLink> links;
-            try
-            {
-                links = await engine.GetLinksAsync(entity.Id, LinkDirection.Outgoing, cancellationToken: cancellationToken);
-            }
-            catch (MemoryNotFoundException)
-            {
-                continue; // deleted meanwhile
-            }
-
-            foreach (var link in links.Where(l => l.FromId == entity.Id && snapshot.EntityById.ContainsKey(l.ToId)).OrderBy(l => l.CreatedAt).ThenBy(l => l.Id, StringComparer.Ordinal))
+            if (await KnownEntityAsync(snapshot, ns, link.FromId, cancellationToken) && await KnownEntityAsync(snapshot, ns, link.ToId, cancellationToken))
             {
                 snapshot.Relations[link.Id] = link;
             }
@@ -93,20 +79,45 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
         return snapshot;
     }
 
+    /// <summary>True when an id is an entity of the namespace, which is then known to the snapshot by name.</summary>
+    private async Task<bool> KnownEntityAsync(GraphSnapshot snapshot, string ns, string id, CancellationToken cancellationToken)
+    {
+        if (snapshot.EntityById.ContainsKey(id))
+        {
+            return true;
+        }
+
+        if (snapshot.NotEntities.Contains(id))
+        {
+            return false;
+        }
+
+        if (await engine.GetAsync(id, cancellationToken) is { } record && record.Namespace == ns && SemanticMemory.IsEntity(record) && record.ValidTo is null)
+        {
+            snapshot.AddNeighbour(record);
+            return true;
+        }
+
+        snapshot.NotEntities.Add(id);
+        return false;
+    }
+
     public async Task<IReadOnlyList<GraphEntity>> CreateEntitiesAsync(string ns, IReadOnlyList<GraphEntity>? entities, CancellationToken cancellationToken)
     {
         var checkedEntities = CheckList(entities, "entities").Select((e, i) => CheckEntity(e, $"entities[{i}]")).ToList();
-        var snapshot = await LoadAsync(ns, includeExpired: false, cancellationToken);
-        var created = new List<GraphEntity>();
-        foreach (var entity in checkedEntities)
+        var snapshot = await LoadAsync(ns, checkedEntities.Select(e => e.Name), includeExpired: false, cancellationToken);
+
+        // As in the reference, an entity whose name exists is left alone (observations included); a name given twice
+        // counts once, the first time.
+        var fresh = checkedEntities.Where(e => !snapshot.EntityByKey.ContainsKey(GraphSnapshot.Key(e.Name)))
+            .DistinctBy(e => GraphSnapshot.Key(e.Name)).ToList();
+        if (fresh.Count == 0)
         {
-            if (await CreateEntityAsync(snapshot, ns, entity, cancellationToken) is { } made)
-            {
-                created.Add(made);
-            }
+            return [];
         }
 
-        return created;
+        var results = await semantic.UpsertEntitiesAsync(ns, fresh.Select(e => new NewEntity(e.Name, e.EntityType, e.Observations)).ToList(), cancellationToken: cancellationToken);
+        return fresh.Zip(results).Where(p => p.Second.Created).Select(p => new GraphEntity(p.First.Name, p.First.EntityType, p.Second.AddedObservations)).ToList();
     }
 
     /// <summary>Creates an entity unless one with that name exists.</summary>
@@ -118,16 +129,15 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
             return null;
         }
 
-        var view = await semantic.UpsertEntityAsync(ns, entity.Name, entity.EntityType, cancellationToken: cancellationToken);
-        snapshot.AddEntity(view.Entity);
-        var added = await AddObservationsAsync(snapshot, ns, view.Entity, entity.Observations, cancellationToken);
-        return new GraphEntity(entity.Name, entity.EntityType, added);
+        var result = (await semantic.UpsertEntitiesAsync(ns, [new NewEntity(entity.Name, entity.EntityType, entity.Observations)], cancellationToken: cancellationToken))[0];
+        snapshot.AddEntity(result.Entity);
+        return result.Created ? new GraphEntity(entity.Name, entity.EntityType, result.AddedObservations) : null;
     }
 
     public async Task<IReadOnlyList<GraphRelation>> CreateRelationsAsync(string ns, IReadOnlyList<GraphRelation>? relations, CancellationToken cancellationToken)
     {
         var checkedRelations = CheckList(relations, "relations").Select((r, i) => CheckRelation(r, $"relations[{i}]")).ToList();
-        var snapshot = await LoadAsync(ns, includeExpired: false, cancellationToken);
+        var snapshot = await LoadAsync(ns, checkedRelations.SelectMany(r => new[] { r.From, r.To }), includeExpired: false, cancellationToken);
         var created = new List<GraphRelation>();
         foreach (var relation in checkedRelations)
         {
@@ -167,7 +177,7 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
     public async Task<IReadOnlyList<ObservationsAdded>> AddObservationsAsync(string ns, IReadOnlyList<ObservationAddition>? additions, CancellationToken cancellationToken)
     {
         var checkedAdditions = CheckList(additions, "observations").Select((a, i) => CheckAddition(a, $"observations[{i}]")).ToList();
-        var snapshot = await LoadAsync(ns, includeExpired: false, cancellationToken);
+        var snapshot = await LoadAsync(ns, checkedAdditions.Select(a => a.EntityName), includeExpired: false, cancellationToken);
         foreach (var addition in checkedAdditions)
         {
             if (!snapshot.EntityByKey.ContainsKey(GraphSnapshot.Key(addition.EntityName)))
@@ -177,52 +187,33 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
             }
         }
 
-        var results = new List<ObservationsAdded>();
-        foreach (var addition in checkedAdditions)
-        {
-            var entity = snapshot.EntityByKey[GraphSnapshot.Key(addition.EntityName)];
-            var added = await AddObservationsAsync(snapshot, ns, entity, addition.Contents, cancellationToken);
-            results.Add(new ObservationsAdded(addition.EntityName, added));
-        }
+        var results = await semantic.UpsertEntitiesAsync(
+            ns,
+            checkedAdditions.Select(a => new NewEntity(a.EntityName, snapshot.EntityByKey[GraphSnapshot.Key(a.EntityName)].Object ?? "thing", a.Contents)).ToList(),
+            cancellationToken: cancellationToken);
+        var added = results.ToDictionary(r => GraphSnapshot.Key(r.Entity.Subject!), r => r.AddedObservations, StringComparer.Ordinal);
 
-        return results;
+        // An entity named in two additions got both lists at once: report its additions on the first.
+        var reported = new HashSet<string>(StringComparer.Ordinal);
+        return checkedAdditions.Select(a =>
+        {
+            var key = GraphSnapshot.Key(a.EntityName);
+            return new ObservationsAdded(a.EntityName, reported.Add(key) ? added.GetValueOrDefault(key) ?? [] : []);
+        }).ToList();
     }
 
     /// <summary>Adds the observations an entity does not have yet.</summary>
     /// <returns>The observations added, in order.</returns>
-    public async Task<IReadOnlyList<string>> AddObservationsAsync(GraphSnapshot snapshot, string ns, MemoryRecord entity, IReadOnlyList<string> observations, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<string>> AddObservationsToAsync(string ns, MemoryRecord entity, IReadOnlyList<string> observations, CancellationToken cancellationToken)
     {
-        var name = entity.Subject!;
-        var key = GraphSnapshot.Key(name);
-        var existing = snapshot.ObservationsOf(key).Select(ObservationText).ToHashSet(StringComparer.Ordinal);
-        var added = new List<string>();
-        foreach (var observation in observations)
-        {
-            if (!existing.Add(observation))
-            {
-                continue;
-            }
-
-            var fact = await semantic.AddFactAsync(new NewFact
-            {
-                Namespace = ns,
-                Subject = name,
-                Predicate = ObservationPredicate,
-                Object = ShortForm(observation),
-                Content = $"{name}: {observation}",
-                MultiValued = true,
-            }, cancellationToken);
-            snapshot.AddObservation(fact.Fact);
-            added.Add(observation);
-        }
-
-        return added;
+        var result = (await semantic.UpsertEntitiesAsync(ns, [new NewEntity(entity.Subject!, entity.Object ?? "thing", observations)], cancellationToken: cancellationToken))[0];
+        return result.AddedObservations;
     }
 
     public async Task DeleteEntitiesAsync(string ns, IReadOnlyList<string>? names, CancellationToken cancellationToken)
     {
         var checkedNames = CheckList(names, "entityNames").Select((n, i) => CheckName(n, $"entityNames[{i}]")).ToList();
-        var snapshot = await LoadAsync(ns, includeExpired: true, cancellationToken);
+        var snapshot = await LoadAsync(ns, checkedNames, includeExpired: true, cancellationToken);
         foreach (var name in checkedNames)
         {
             var key = GraphSnapshot.Key(name);
@@ -245,7 +236,7 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
     public async Task DeleteObservationsAsync(string ns, IReadOnlyList<ObservationDeletion>? deletions, CancellationToken cancellationToken)
     {
         var checkedDeletions = CheckList(deletions, "deletions").Select((d, i) => CheckDeletion(d, $"deletions[{i}]")).ToList();
-        var snapshot = await LoadAsync(ns, includeExpired: true, cancellationToken);
+        var snapshot = await LoadAsync(ns, checkedDeletions.Select(d => d.EntityName), includeExpired: true, cancellationToken);
         foreach (var deletion in checkedDeletions)
         {
             var doomed = deletion.Observations.ToHashSet(StringComparer.Ordinal);
@@ -260,7 +251,7 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
     public async Task DeleteRelationsAsync(string ns, IReadOnlyList<GraphRelation>? relations, CancellationToken cancellationToken)
     {
         var checkedRelations = CheckList(relations, "relations").Select((r, i) => CheckRelation(r, $"relations[{i}]")).ToList();
-        var snapshot = await LoadAsync(ns, includeExpired: false, cancellationToken);
+        var snapshot = await LoadAsync(ns, checkedRelations.SelectMany(r => new[] { r.From, r.To }), includeExpired: false, cancellationToken);
         foreach (var relation in checkedRelations)
         {
             if (snapshot.EntityByKey.TryGetValue(GraphSnapshot.Key(relation.From), out var from)
@@ -273,7 +264,7 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
     }
 
     public async Task<KnowledgeGraphResult> ReadGraphAsync(string ns, CancellationToken cancellationToken) =>
-        ToGraph(await LoadAsync(ns, includeExpired: false, cancellationToken), null);
+        ToGraph(await LoadAsync(ns, null, includeExpired: false, cancellationToken), null);
 
     /// <summary>
     /// Finds entities by a query: ranked by the engine's hybrid recall (meaning, keywords, typos) over entity names,
@@ -292,50 +283,45 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
             throw new McpException($"The query must be at most {MaxQueryLength} characters without NUL characters.");
         }
 
-        var snapshot = await LoadAsync(ns, includeExpired: false, cancellationToken);
         if (string.IsNullOrWhiteSpace(query))
         {
-            return ToGraph(snapshot, null);
+            return ToGraph(await LoadAsync(ns, null, includeExpired: false, cancellationToken), null);
         }
 
+        // Ranked hits first (best score per entity), then the entities that only contain the query as written.
         var scores = new Dictionary<string, double>(StringComparer.Ordinal);
-        if (snapshot.Entities.Count > 0)
+        var hits = await engine.RecallAsync(new RecallQuery
         {
-            var hits = await engine.RecallAsync(new RecallQuery
+            Namespace = ns,
+            Text = query,
+            Limit = Math.Min(engine.Options.MaxResults, MaxRankedHits),
+        }, cancellationToken);
+        foreach (var hit in hits.Where(IsMatch))
+        {
+            if (hit.Memory.Subject is { } subject && (SemanticMemory.IsEntity(hit.Memory) || hit.Memory.Predicate == ObservationPredicate))
             {
-                Namespace = ns,
-                Text = query,
-                Limit = Math.Min(engine.Options.MaxResults, 200),
-                Filter = new MemoryFilter { Kinds = [MemoryKind.Semantic] },
-            }, cancellationToken);
-            foreach (var hit in hits.Where(IsMatch))
-            {
-                if (hit.Memory.Subject is { } subject && snapshot.EntityByKey.TryGetValue(GraphSnapshot.Key(subject), out var entity))
-                {
-                    scores[entity.Id] = Math.Max(scores.GetValueOrDefault(entity.Id), hit.Score);
-                }
+                var key = GraphSnapshot.Key(subject);
+                scores[key] = Math.Max(scores.GetValueOrDefault(key), hit.Score);
             }
         }
 
-        var ranked = snapshot.Entities.Where(e => scores.ContainsKey(e.Id)).OrderByDescending(e => scores[e.Id]).ToList();
-        var needle = query.Trim();
-        ranked.AddRange(snapshot.Entities.Where(e => !scores.ContainsKey(e.Id) && Contains(snapshot, e, needle)));
+        var containing = await semantic.FindEntitiesContainingAsync(ns, query.Trim(), cancellationToken);
+        var snapshot = await LoadAsync(ns, scores.Keys.Concat(containing), includeExpired: false, cancellationToken);
+        var ranked = snapshot.Entities.Where(e => scores.ContainsKey(GraphSnapshot.Key(e.Subject!)))
+            .OrderByDescending(e => scores[GraphSnapshot.Key(e.Subject!)]).ThenBy(e => e.Id, StringComparer.Ordinal).ToList();
+        ranked.AddRange(snapshot.Entities.Where(e => !scores.ContainsKey(GraphSnapshot.Key(e.Subject!))).OrderBy(e => e.Id, StringComparer.Ordinal));
         return ToGraph(snapshot, ranked);
     }
 
     public async Task<KnowledgeGraphResult> OpenNodesAsync(string ns, IReadOnlyList<string>? names, CancellationToken cancellationToken)
     {
-        var keys = CheckList(names, "names").Select((n, i) => GraphSnapshot.Key(CheckName(n, $"names[{i}]"))).ToHashSet(StringComparer.Ordinal);
-        var snapshot = await LoadAsync(ns, includeExpired: false, cancellationToken);
-        return ToGraph(snapshot, snapshot.Entities.Where(e => keys.Contains(GraphSnapshot.Key(e.Subject!))).ToList());
+        var checkedNames = CheckList(names, "names").Select((n, i) => CheckName(n, $"names[{i}]")).ToList();
+        var snapshot = await LoadAsync(ns, checkedNames, includeExpired: false, cancellationToken);
+        return ToGraph(snapshot, snapshot.Entities.OrderBy(e => e.Id, StringComparer.Ordinal).ToList());
     }
 
     /// <summary>The text of an observation fact: its content after "{name}: ", or its object.</summary>
-    public static string ObservationText(MemoryRecord fact)
-    {
-        var prefix = fact.Subject + ": ";
-        return fact.Content.StartsWith(prefix, StringComparison.Ordinal) ? fact.Content[prefix.Length..] : fact.Object ?? fact.Content;
-    }
+    public static string ObservationText(MemoryRecord fact) => SemanticMemory.ObservationText(fact);
 
     public static GraphEntity ToEntity(GraphSnapshot snapshot, MemoryRecord entity) =>
         new(entity.Subject!, entity.Object ?? "thing", snapshot.ObservationsOf(GraphSnapshot.Key(entity.Subject!)).Select(ObservationText).ToList());
@@ -491,11 +477,6 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
     private static bool IsMatch(RecallResult hit) =>
         hit.Explanation is { } why && (why.KeywordRank is not null || why.FuzzyRank is not null || why.VectorSimilarity >= MinVectorSimilarity);
 
-    private static bool Contains(GraphSnapshot snapshot, MemoryRecord entity, string needle) =>
-        entity.Subject!.Contains(needle, StringComparison.OrdinalIgnoreCase)
-        || (entity.Object ?? string.Empty).Contains(needle, StringComparison.OrdinalIgnoreCase)
-        || snapshot.ObservationsOf(GraphSnapshot.Key(entity.Subject!)).Any(o => ObservationText(o).Contains(needle, StringComparison.OrdinalIgnoreCase));
-
     /// <summary>A graph of the given entities (all when null) and the relations that touch any of them.</summary>
     private static KnowledgeGraphResult ToGraph(GraphSnapshot snapshot, IReadOnlyList<MemoryRecord>? entities)
     {
@@ -506,34 +487,5 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
             .Select(l => new GraphRelation(snapshot.EntityById[l.FromId].Subject!, snapshot.EntityById[l.ToId].Subject!, l.Type))
             .ToList();
         return new KnowledgeGraphResult(entities.Select(e => ToEntity(snapshot, e)).ToList(), relations);
-    }
-
-    /// <summary>A single-line, bounded form of an observation for the fact's object (the full text is the content).</summary>
-    private static string ShortForm(string observation)
-    {
-        var builder = new StringBuilder(Math.Min(observation.Length, MaxObjectLength + 1));
-        bool gap = false;
-        foreach (var c in observation)
-        {
-            if (char.IsWhiteSpace(c) || char.IsControl(c))
-            {
-                gap = builder.Length > 0;
-                continue;
-            }
-
-            if (gap)
-            {
-                builder.Append(' ');
-                gap = false;
-            }
-
-            builder.Append(c);
-            if (builder.Length >= MaxObjectLength)
-            {
-                return builder.Append('…').ToString();
-            }
-        }
-
-        return builder.ToString();
     }
 }

@@ -68,6 +68,12 @@ internal sealed class SqliteAmbientTransaction : IVectorStoreTransaction
     }
 
     /// <summary>Marks the transaction as rolled back by SQLite itself; commit then fails, dispose cleans up.</summary>
+    /// <summary>True once the transaction created or dropped a collection: catalog lookups then bypass the cache.</summary>
+    public bool SchemaChanged { get; private set; }
+
+    /// <summary>Records that the transaction changes the schema (before the change is made).</summary>
+    public void MarkSchemaChanged() => SchemaChanged = true;
+
     public void MarkAborted()
     {
         if (_state == State.Active)
@@ -164,7 +170,7 @@ internal sealed class SqliteAmbientTransaction : IVectorStoreTransaction
     {
         _state = State.Completed;
         ReleaseWriteLock();
-        _manager.OnTransactionEnded();
+        _manager.OnTransactionEnded(SchemaChanged);
     }
 
     private void ReleaseWriteLock()

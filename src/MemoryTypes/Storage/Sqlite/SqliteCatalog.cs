@@ -32,8 +32,10 @@ internal sealed class SqliteCatalog
     /// <summary>The catalog entry of <paramref name="name"/>, or null when the collection does not exist.</summary>
     public SqliteCatalogEntry? Find(SqliteLease lease, string name)
     {
-        // Inside an ambient transaction the catalog may hold uncommitted changes, which must not leak into the cache.
-        bool cacheable = !lease.IsAmbient;
+        // Inside an ambient transaction that changed the schema the catalog holds uncommitted changes, which must not
+        // leak into the cache (or be read from it). One that did not sees the committed catalog: it holds the write
+        // lock, so nothing else can change it meanwhile.
+        bool cacheable = !lease.IsAmbient || lease.Transaction is { SchemaChanged: false };
         if (cacheable && _cache.TryGetValue(name, out var cached))
         {
             return cached;

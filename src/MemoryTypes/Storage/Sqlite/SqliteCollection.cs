@@ -204,6 +204,11 @@ internal sealed partial class SqliteCollection<TKey, TRecord> : VectorStoreColle
         using (var lease = await _store.Connections.AcquireAsync(write: true, cancellationToken))
         {
             ambient = lease.IsAmbient;
+            if (schemaChange && ambient)
+            {
+                lease.Transaction?.MarkSchemaChanged();
+            }
+
             try
             {
                 lease.BeginWrite();

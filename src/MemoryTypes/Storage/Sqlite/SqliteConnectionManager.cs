@@ -177,7 +177,14 @@ internal sealed class SqliteConnectionManager : IDisposable
         EndStrayTransaction(Writer);
     }
 
-    public void OnTransactionEnded() => _catalog.Invalidate();
+    /// <summary>Called when a transaction ends; the cached catalog only goes stale when it changed the schema.</summary>
+    public void OnTransactionEnded(bool schemaChanged)
+    {
+        if (schemaChanged)
+        {
+            _catalog.Invalidate();
+        }
+    }
 
     public VectorStoreException Wrap(Exception exception, string operation) => SqliteErrors.Wrap(exception, _storeName, null, operation);
 

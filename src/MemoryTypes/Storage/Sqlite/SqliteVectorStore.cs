@@ -179,6 +179,11 @@ public sealed class SqliteVectorStore : VectorStore, ITransactionalVectorStore, 
         using (var lease = await Connections.AcquireAsync(write: true, cancellationToken))
         {
             ambient = lease.IsAmbient;
+            if (ambient)
+            {
+                lease.Transaction?.MarkSchemaChanged();
+            }
+
             try
             {
                 lease.BeginWrite();

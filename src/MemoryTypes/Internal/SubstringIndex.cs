@@ -1,0 +1,162 @@
+using System.Buffers;
+
+namespace KernelMemoryPlus.Internal;
+
+/// <summary>
+/// Plain substring search over the texts of many slots: every text is appended to one contiguous buffer, so a search
+/// is one vectorized scan of memory (<see cref="SearchValues{T}"/>) instead of a walk over thousands of string objects.
+/// </summary>
+/// <remarks>
+/// Texts are separated by NUL characters, so a needle without NUL never matches across two slots. Replacing or
+/// removing a slot's text leaves the old copy in the buffer as garbage; the buffer is rebuilt once garbage outweighs
+/// live text. Not thread-safe: the owner serializes writers and readers (the namespace lock).
+/// </remarks>
+internal sealed class SubstringIndex
+{
+    private const char Separator = '\0';
+    private const int MinCompactChars = 1 << 16;
+
+    private char[] _buffer = new char[1024];
+    private int _length;
+
+    // Segment starts in buffer order (ascending) with the slot each belongs to.
+    private readonly List<int> _segmentStarts = [];
+    private readonly List<int> _segmentSlots = [];
+
+    // Per slot: where its live segment starts, or -1.
+    private int[] _liveStart = [];
+    private int _garbage;
+
+    /// <summary>Characters of live text.</summary>
+    public int LiveChars => _length - _garbage;
+
+    /// <summary>Sets (or replaces) a slot's text; null removes it.</summary>
+    public void Set(int slot, string? text)
+    {
+        Remove(slot);
+        if (text is null)
+        {
+            return;
+        }
+
+        EnsureSlot(slot);
+        EnsureCapacity(_length + text.Length + 1);
+        _liveStart[slot] = _length;
+        _segmentStarts.Add(_length);
+        _segmentSlots.Add(slot);
+        var target = _buffer.AsSpan(_length, text.Length);
+        text.CopyTo(target);
+        target.Replace(Separator, ' ');
+        _length += text.Length;
+        _buffer[_length++] = Separator;
+    }
+
+    /// <summary>Removes a slot's text.</summary>
+    public void Remove(int slot)
+    {
+        if (slot >= _liveStart.Length || _liveStart[slot] < 0)
+        {
+            return;
+        }
+
+        int start = _liveStart[slot];
+        _liveStart[slot] = -1;
+        _garbage += SegmentEnd(start) - start + 1;
+        if (_garbage > MinCompactChars && _garbage > _length / 2)
+        {
+            Compact();
+        }
+    }
+
+    /// <summary>The slots whose text contains <paramref name="needle"/>, each once, in the order their text was written.</summary>
+    /// <param name="needle">What to look for (it must not contain NUL).</param>
+    /// <param name="accept">Optional per-slot filter.</param>
+    public List<int> Search(SearchValues<string> needle, Func<int, bool>? accept = null)
+    {
+        var found = new List<int>();
+        var text = _buffer.AsSpan(0, _length);
+        int position = 0;
+        while (position < text.Length)
+        {
+            int hit = text[position..].IndexOfAny(needle);
+            if (hit < 0)
+            {
+                break;
+            }
+
+            int at = position + hit;
+            int segment = SegmentOf(at);
+            int start = _segmentStarts[segment];
+            int slot = _segmentSlots[segment];
+            int end = SegmentEnd(start);
+            if (_liveStart[slot] == start && (accept is null || accept(slot)))
+            {
+                found.Add(slot);
+            }
+
+            position = end + 1;
+        }
+
+        return found;
+    }
+
+    private int SegmentEnd(int start) => start + _buffer.AsSpan(start, _length - start).IndexOf(Separator);
+
+    private int SegmentOf(int offset)
+    {
+        int i = _segmentStarts.BinarySearch(offset);
+        return i >= 0 ? i : ~i - 1;
+    }
+
+    private void EnsureSlot(int slot)
+    {
+        if (slot < _liveStart.Length)
+        {
+            return;
+        }
+
+        int old = _liveStart.Length;
+        Array.Resize(ref _liveStart, Math.Max(slot + 1, Math.Max(16, old * 2)));
+        _liveStart.AsSpan(old).Fill(-1);
+    }
+
+    private void EnsureCapacity(int needed)
+    {
+        if (needed > _buffer.Length)
+        {
+            Array.Resize(ref _buffer, Math.Max(needed, _buffer.Length * 2));
+        }
+    }
+
+    private void Compact()
+    {
+        var buffer = new char[Math.Max(1024, (_length - _garbage) * 5 / 4)];
+        int length = 0;
+        var starts = new List<int>(_segmentStarts.Count);
+        var slots = new List<int>(_segmentSlots.Count);
+        for (int i = 0; i < _segmentStarts.Count; i++)
+        {
+            int start = _segmentStarts[i];
+            int slot = _segmentSlots[i];
+            if (_liveStart[slot] != start)
+            {
+                continue;
+            }
+
+            int count = SegmentEnd(start) - start + 1;
+            _buffer.AsSpan(start, count).CopyTo(buffer.AsSpan(length));
+            _liveStart[slot] = length;
+            starts.Add(length);
+            slots.Add(slot);
+            length += count;
+        }
+
+        _buffer = buffer;
+        _length = length;
+        _garbage = 0;
+        _segmentStarts.Clear();
+        _segmentStarts.AddRange(starts);
+        _segmentSlots.Clear();
+        _segmentSlots.AddRange(slots);
+    }
+}

@@ -1,0 +1,74 @@
+using System.Buffers;
+using KernelMemoryPlus.Internal;
+
+namespace KernelMemoryPlus.Tests.Internal;
+
+public sealed class SubstringIndexTests
+{
+    private static SearchValues<string> Needle(string text) => SearchValues.Create([text], StringComparison.OrdinalIgnoreCase);
+
+    [Fact]
+    public void Search_FindsEachMatchingSlotOnce_IgnoringCase()
+    {
+        var index = new SubstringIndex();
+        index.Set(0, "Alice likes hiking and hiking boots");
+        index.Set(1, "Bob");
+        index.Set(2, "HIKING club member");
+
+        Assert.Equal([0, 2], index.Search(Needle("hiking")));
+        Assert.Empty(index.Search(Needle("carol")));
+    }
+
+    [Fact]
+    public void Search_NeverMatchesAcrossTwoSlots()
+    {
+        var index = new SubstringIndex();
+        index.Set(0, "ends with ab");
+        index.Set(1, "cd starts here");
+
+        Assert.Empty(index.Search(Needle("abcd")));
+    }
+
+    [Fact]
+    public void Set_ReplacesAndRemoveForgets()
+    {
+        var index = new SubstringIndex();
+        index.Set(0, "old text");
+        index.Set(0, "new text");
+        index.Set(1, "other old thing");
+        index.Remove(1);
+        index.Remove(7);
+
+        Assert.Empty(index.Search(Needle("old")));
+        Assert.Equal([0], index.Search(Needle("new")));
+        Assert.Equal("new text".Length, index.LiveChars - 1);
+    }
+
+    [Fact]
+    public void Search_HonoursTheFilter()
+    {
+        var index = new SubstringIndex();
+        index.Set(0, "match");
+        index.Set(1, "match");
+
+        Assert.Equal([1], index.Search(Needle("match"), slot => slot == 1));
+    }
+
+    [Fact]
+    public void ManyRewrites_CompactTheBuffer_AndKeepEveryLiveText()
+    {
+        var index = new SubstringIndex();
+        for (int round = 0; round < 60; round++)
+        {
+            for (int slot = 0; slot < 200; slot++)
+            {
+                index.Set(slot, $"slot {slot} round {round} " + new string('x', 20));
+            }
+        }
+
+        Assert.True(index.LiveChars < 200 * 60, "garbage was compacted away");
+        Assert.Equal(200, index.Search(Needle("round 59 ")).Count);
+        Assert.Empty(index.Search(Needle("round 58 ")));
+        Assert.Equal([123], index.Search(Needle("slot 123 round 59")));
+    }
+}
