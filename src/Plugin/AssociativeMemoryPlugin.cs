@@ -5,8 +5,8 @@ using Microsoft.SemanticKernel;
 namespace KernelMemoryPlus.Plugin;
 
 /// <summary>Semantic Kernel functions for associative memory: links between memories.</summary>
-/// <param name="memory">The associative memory.</param>
-public sealed class AssociativeMemoryPlugin(AssociativeMemory memory)
+/// <param name="memory">The agent memory (in process or remote).</param>
+public sealed class AssociativeMemoryPlugin(IAgentMemory memory)
 {
     /// <summary>Links two memories.</summary>
     [KernelFunction("link_memories"), Description("Link two memories with a typed relation such as 'caused_by' or 'related_to'.")]
@@ -15,7 +15,7 @@ public sealed class AssociativeMemoryPlugin(AssociativeMemory memory)
         [Description("Id of the second memory.")] string toId,
         [Description("The relation, e.g. 'related_to', 'caused_by', 'part_of'.")] string relation = "related_to",
         CancellationToken cancellationToken = default) =>
-        MemoryText.GuardAsync(async () => $"Linked ({(await memory.LinkAsync(fromId, toId, relation, cancellationToken: cancellationToken)).Id}).");
+        MemoryText.GuardAsync(async () => $"Linked ({(await memory.LinkAsync(new NewLink { FromId = fromId, ToId = toId, Type = relation }, cancellationToken)).Id}).");
 
     /// <summary>Explores associations of a memory.</summary>
     [KernelFunction("explore_associations"), Description("List memories associated with a memory through links, strongest first.")]

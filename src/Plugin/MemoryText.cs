@@ -66,7 +66,7 @@ public static class MemoryText
 
     /// <summary>Runs a memory call and turns bad input into a short message the model can act on.</summary>
     /// <param name="call">The call.</param>
-    /// <returns>The call's text, or "Error: ..." for invalid input, unknown ids and version conflicts.</returns>
+    /// <returns>The call's text, or "Error: ..." for invalid input, unknown ids, version conflicts and an unreachable memory.</returns>
     public static async Task<string> GuardAsync(Func<Task<string>> call)
     {
         try
@@ -84,6 +84,18 @@ public static class MemoryText
         catch (VersionConflictException ex)
         {
             return $"Error: {ex.Message}";
+        }
+        catch (AgentMemoryUnavailableException ex)
+        {
+            return $"Error: memory is unavailable right now ({ex.Message}). Go on without it.";
+        }
+        catch (AgentMemoryException ex)
+        {
+            return $"Error: {ex.Message}";
+        }
+        catch (ArgumentException ex) when (ex.ParamName is not null)
+        {
+            return $"Error: {ex.ParamName}: a value is required.";
         }
     }
 }

@@ -5,9 +5,9 @@ using Microsoft.SemanticKernel;
 namespace KernelMemoryPlus.Plugin;
 
 /// <summary>Semantic Kernel functions for procedural memory: how-tos ranked by reported outcomes.</summary>
-/// <param name="memory">The procedural memory.</param>
+/// <param name="memory">The agent memory (in process or remote).</param>
 /// <param name="ns">The namespace the plugin reads and writes.</param>
-public sealed class ProceduralMemoryPlugin(ProceduralMemory memory, string ns)
+public sealed class ProceduralMemoryPlugin(IAgentMemory memory, string ns)
 {
     /// <summary>Records a procedure.</summary>
     [KernelFunction("record_procedure"), Description("Save how to do a task as ordered steps. Saving under an existing name makes a new version.")]
@@ -18,8 +18,8 @@ public sealed class ProceduralMemoryPlugin(ProceduralMemory memory, string ns)
         CancellationToken cancellationToken = default) =>
         MemoryText.GuardAsync(async () =>
         {
-            var list = steps.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            return $"Saved {(await memory.RecordAsync(ns, name, description, list, cancellationToken: cancellationToken)).Fact.Id}.";
+            var list = (steps ?? string.Empty).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            return $"Saved {(await memory.RecordProcedureAsync(ns, name, description, list, cancellationToken)).Fact.Id}.";
         });
 
     /// <summary>Finds procedures for a task.</summary>
@@ -30,7 +30,7 @@ public sealed class ProceduralMemoryPlugin(ProceduralMemory memory, string ns)
         CancellationToken cancellationToken = default) =>
         MemoryText.GuardAsync(async () =>
         {
-            var found = await memory.FindAsync(ns, task, limit, cancellationToken);
+            var found = await memory.FindProceduresAsync(ns, task, limit, cancellationToken);
             if (found.Count == 0)
             {
                 return "No matching procedures.";

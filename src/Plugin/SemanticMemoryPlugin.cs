@@ -4,10 +4,9 @@ using Microsoft.SemanticKernel;
 namespace KernelMemoryPlus.Plugin;
 
 /// <summary>Semantic Kernel functions for semantic memory: facts about entities.</summary>
-/// <param name="memory">The semantic memory.</param>
-/// <param name="engine">The engine, for recall.</param>
+/// <param name="memory">The agent memory (in process or remote).</param>
 /// <param name="ns">The namespace the plugin reads and writes.</param>
-public sealed class SemanticMemoryPlugin(SemanticMemory memory, MemoryEngine engine, string ns)
+public sealed class SemanticMemoryPlugin(IAgentMemory memory, string ns)
 {
     /// <summary>Stores a fact, replacing the previous value of the same attribute.</summary>
     [KernelFunction("remember_fact"), Description("Store a fact as subject, predicate, object (e.g. 'Alice', 'lives in', 'Lyon'). A new value replaces the old one, which stays in history.")]
@@ -29,7 +28,7 @@ public sealed class SemanticMemoryPlugin(SemanticMemory memory, MemoryEngine eng
     public Task<string> GetFactsAsync(
         [Description("Who or what to look up.")] string subject,
         CancellationToken cancellationToken = default) =>
-        MemoryText.GuardAsync(async () => MemoryText.Format(await memory.GetFactsAsync(ns, subject, cancellationToken: cancellationToken)));
+        MemoryText.GuardAsync(async () => MemoryText.Format(await memory.GetFactsAsync(ns, subject, cancellationToken)));
 
     /// <summary>Recalls facts relevant to a question.</summary>
     [KernelFunction("recall_facts"), Description("Find facts relevant to a question.")]
@@ -37,7 +36,7 @@ public sealed class SemanticMemoryPlugin(SemanticMemory memory, MemoryEngine eng
         [Description("What to look for, in natural language.")] string query,
         [Description("How many facts to return (1-50).")] int limit = 5,
         CancellationToken cancellationToken = default) =>
-        MemoryText.GuardAsync(async () => MemoryText.Format(await engine.RecallAsync(new RecallQuery
+        MemoryText.GuardAsync(async () => MemoryText.Format(await memory.RecallAsync(new RecallQuery
         {
             Namespace = ns,
             Text = query,
