@@ -24,6 +24,7 @@ internal static class Program
             RecallCommand.Create(),
             PeerCommand.Create(),
             LoadCommand.Create(),
+            LocomoCommand.Create(),
         };
 
         return await root.Parse(args).InvokeAsync();

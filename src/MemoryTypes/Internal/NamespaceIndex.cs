@@ -47,6 +47,15 @@ internal sealed class NamespaceIndex
 
     public int Count => _byId.Count;
 
+    /// <summary>
+    /// Changes whenever a memory with a session is added, changed (through <see cref="Upsert(MemoryRecord, PreparedVector, AnalyzedText?)"/>)
+    /// or removed: what the conversational context of recall depends on.
+    /// </summary>
+    public long SessionVersion { get; private set; }
+
+    /// <summary>How many memories have a session id.</summary>
+    public int SessionRecords { get; private set; }
+
     public long MaxAccessCount { get; private set; }
 
     public IEnumerable<MemoryRecord> Records => _byId.Values.Select(e => e.Record);
@@ -72,6 +81,8 @@ internal sealed class NamespaceIndex
         if (_byId.TryGetValue(record.Id, out var existing))
         {
             bool textChanged = IndexText(existing.Record) != IndexText(record);
+            TrackSession(existing.Record, -1);
+            TrackSession(record, +1);
             SetSubject(existing, record);
             existing.Record = record;
             SetValidity(existing.Slot, record);
@@ -93,6 +104,7 @@ internal sealed class NamespaceIndex
             }
 
             _bySlot[slot] = entry;
+            TrackSession(record, +1);
             SetSubject(entry, record);
             SetValidity(slot, record);
             Keywords.Add(slot, text ?? Keywords.Analyze(IndexText(record)));
@@ -143,6 +155,7 @@ internal sealed class NamespaceIndex
         Vectors.Remove(entry.Slot);
         Keywords.Remove(entry.Slot);
         _bySlot[entry.Slot] = null;
+        TrackSession(entry.Record, -1);
         RemoveSubject(entry);
         SubjectTexts.Remove(entry.Slot);
     }
@@ -153,6 +166,15 @@ internal sealed class NamespaceIndex
 
     /// <summary>The number of distinct subjects.</summary>
     public int SubjectCount => _bySubject.Count;
+
+    private void TrackSession(MemoryRecord record, int delta)
+    {
+        if (record.SessionId is not null)
+        {
+            SessionRecords += delta;
+            SessionVersion++;
+        }
+    }
 
     private void SetSubject(Entry entry, MemoryRecord record)
     {

@@ -28,6 +28,18 @@ internal sealed class Bm25Index
 
     public int VocabularySize => _postings.Count;
 
+    /// <summary>Changes with every <see cref="Add(int, AnalyzedText)"/> and <see cref="Remove"/>, so caches built on the index can tell they are stale.</summary>
+    public long Version { get; private set; }
+
+    /// <summary>True when a document is indexed under the slot.</summary>
+    public bool HasDocument(int slot) => _docs.ContainsKey(slot);
+
+    /// <summary>One more than the highest slot the index has room for.</summary>
+    public int SlotCapacity => _lengths.Length;
+
+    /// <summary>The BM25 length (number of terms) of the document in a slot, 0 when the slot is empty.</summary>
+    public int DocumentLength(int slot) => (uint)slot < (uint)_lengths.Length ? _lengths[slot] : 0;
+
     /// <summary>Indexes a document's text under a slot, replacing what the slot held.</summary>
     public void Add(int slot, string text) => Add(slot, Analyze(text));
 
@@ -80,6 +92,7 @@ internal sealed class Bm25Index
     public void Add(int slot, AnalyzedText text)
     {
         Remove(slot);
+        Version++;
         foreach (var (term, tf) in text.Terms)
         {
             if (!_postings.TryGetValue(term, out var list))
@@ -122,6 +135,7 @@ internal sealed class Bm25Index
             return;
         }
 
+        Version++;
         _totalLength -= doc.Length;
         _lengths[slot] = 0;
         foreach (var term in doc.Terms)
@@ -154,6 +168,9 @@ internal sealed class Bm25Index
     }
 
     public bool Contains(string term) => _postings.ContainsKey(term);
+
+    /// <summary>True when some document contains <paramref name="word"/> as written (lower case).</summary>
+    public bool ContainsWord(string word) => _words.ContainsKey(word);
 
     /// <summary>
     /// The <paramref name="top"/> accepted documents with the highest BM25 score for the weighted terms, best first
@@ -244,6 +261,145 @@ internal sealed class Bm25Index
             ArrayPool<double>.Shared.Return(scores);
             ArrayPool<sbyte>.Shared.Return(state);
         }
+    }
+
+    /// <summary>
+    /// Like <see cref="Top"/>, but every document is scored as if its conversational neighbours' terms were part of
+    /// it, each weighted by <see cref="ConversationContext.Weights"/> (BM25 over "folded" documents: term
+    /// frequencies, document lengths and document frequencies all count the neighbours). Folding happens at query
+    /// time from the ordinary postings, so nothing is re-indexed when a conversation grows.
+    /// </summary>
+    /// <param name="terms">Query terms with a weight each.</param>
+    /// <param name="context">Who neighbours whom, with the folded document lengths.</param>
+    /// <param name="accept">Filter on slots; null accepts all. Called at most once per slot.</param>
+    /// <param name="top">How many documents.</param>
+    public List<(int Slot, double Score)> TopInContext(IReadOnlyList<(string Term, double Weight)> terms, ConversationContext context, Func<int, bool>? accept, int top)
+    {
+        if (context.IsEmpty || context.FoldedLengths.Length == 0)
+        {
+            return Top(terms, accept, top);
+        }
+
+        var result = new List<(int, double)>();
+        int n = _docs.Count;
+        if (n == 0 || top <= 0 || terms.Count == 0)
+        {
+            return result;
+        }
+
+        int size = Math.Max(_lengths.Length, context.FoldedLengths.Length);
+        var scores = ArrayPool<double>.Shared.Rent(size);
+        var folded = ArrayPool<double>.Shared.Rent(size);
+        var state = ArrayPool<sbyte>.Shared.Rent(size);
+        var touched = new List<int>();
+        var termTouched = new List<int>();
+        Span<(int Slot, float Weight)> neighbours = stackalloc (int, float)[ConversationContext.MaxNeighbours];
+        folded.AsSpan(0, size).Clear();
+        state.AsSpan(0, size).Clear();
+        try
+        {
+            double avgLength = Math.Max(1.0, context.AverageFoldedLength);
+            foreach (var (term, weight) in terms)
+            {
+                if (!_postings.TryGetValue(term, out var postings))
+                {
+                    continue;
+                }
+
+                // Spread each posting's frequency over the documents whose context holds it.
+                termTouched.Clear();
+                foreach (var (slot, tf) in postings)
+                {
+                    Spread(slot, tf, 1f);
+                    int count = context.Neighbours(slot, neighbours);
+                    for (int i = 0; i < count; i++)
+                    {
+                        Spread(neighbours[i].Slot, tf, neighbours[i].Weight);
+                    }
+                }
+
+                double df = termTouched.Count;
+                double idf = Math.Log(1 + ((n - df + 0.5) / (df + 0.5)));
+                foreach (var slot in termTouched)
+                {
+                    double tf = folded[slot];
+                    folded[slot] = 0;
+                    if (state[slot] < 0)
+                    {
+                        continue;
+                    }
+
+                    double length = slot < context.FoldedLengths.Length ? context.FoldedLengths[slot] : _lengths[slot];
+                    scores[slot] += weight * idf * (tf * (K1 + 1)) / (tf + (K1 * (1 - B + (B * length / avgLength))));
+                }
+            }
+
+            return TakeTop(scores, state, touched, top);
+        }
+        finally
+        {
+            foreach (var slot in touched)
+            {
+                state[slot] = 0;
+            }
+
+            ArrayPool<double>.Shared.Return(scores);
+            ArrayPool<double>.Shared.Return(folded);
+            ArrayPool<sbyte>.Shared.Return(state);
+        }
+
+        void Spread(int slot, int tf, float w)
+        {
+            if ((uint)slot >= (uint)size || !_docs.ContainsKey(slot))
+            {
+                return;
+            }
+
+            if (state[slot] == 0)
+            {
+                state[slot] = accept is null || accept(slot) ? (sbyte)1 : (sbyte)-1;
+                touched.Add(slot);
+                scores[slot] = 0;
+            }
+
+            if (folded[slot] == 0)
+            {
+                termTouched.Add(slot);
+            }
+
+            folded[slot] += tf * w;
+        }
+    }
+
+    private static List<(int Slot, double Score)> TakeTop(double[] scores, sbyte[] state, List<int> touched, int top)
+    {
+        var result = new List<(int, double)>();
+        var heap = new PriorityQueue<int, (double Score, int Slot)>(Math.Min(top, touched.Count) + 1, WorstFirst.Instance);
+        foreach (var slot in touched)
+        {
+            if (state[slot] < 0)
+            {
+                continue;
+            }
+
+            var key = (scores[slot], slot);
+            if (heap.Count < top)
+            {
+                heap.Enqueue(slot, key);
+            }
+            else if (heap.TryPeek(out _, out var worst) && WorstFirst.Instance.Compare(key, worst) > 0)
+            {
+                heap.DequeueEnqueue(slot, key);
+            }
+        }
+
+        while (heap.TryDequeue(out var slot, out var key))
+        {
+            result.Add((slot, key.Score));
+        }
+
+        result.Reverse();
+        return result;
     }
 
     /// <summary>
