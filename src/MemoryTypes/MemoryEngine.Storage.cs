@@ -378,6 +378,25 @@ public sealed partial class MemoryEngine
             throw new MemoryValidationException(prefix.TrimEnd('.'), "The item is null.");
         }
 
+        if (prefix.Length == 0)
+        {
+            return PrepareCore(m, now, state);
+        }
+
+        // Field names get the item's prefix only when something is wrong, so a valid batch builds no names.
+        try
+        {
+            return PrepareCore(m, now, state);
+        }
+        catch (MemoryValidationException ex)
+        {
+            throw new MemoryValidationException(prefix + ex.Field, ex.Message);
+        }
+    }
+
+    private MemoryRecord PrepareCore(NewMemory m, DateTimeOffset now, State state)
+    {
+        const string prefix = "";
         if (!Enum.IsDefined(m.Kind))
         {
             throw new MemoryValidationException(prefix + "kind", $"Unknown memory kind '{(int)m.Kind}'; use Episodic, Semantic or Procedural.");
@@ -395,7 +414,7 @@ public sealed partial class MemoryEngine
             if (m.EmbeddingModel is not null && !state.Model.IsCompatibleWith(new EmbeddingModelInfo(m.EmbeddingModel, embedding.Length)))
             {
                 throw new EmbeddingMismatchException(
-                    $"The embedding of {prefix}embedding came from the model '{m.EmbeddingModel}', but this store holds vectors of '{state.Model.ModelId}' ({state.Model.Dimensions} dimensions). Leave the embedding out to let the engine embed the content, or embed it with '{state.Model.ModelId}'.");
+                    $"The given embedding came from the model '{m.EmbeddingModel}', but this store holds vectors of '{state.Model.ModelId}' ({state.Model.Dimensions} dimensions). Leave the embedding out to let the engine embed the content, or embed it with '{state.Model.ModelId}'.");
             }
 
             EmbeddingMismatchException.EnsureDimensions(embedding, state.Model);

@@ -138,7 +138,15 @@ public sealed partial class MemoryEngine : IAsyncDisposable
         var records = new MemoryRecord?[memories.Count];
         for (int i = 0; i < memories.Count; i++)
         {
-            records[i] = Prepare(memories[i], isBatch ? $"items[{i}]." : string.Empty, now, state);
+            try
+            {
+                records[i] = Prepare(memories[i], string.Empty, now, state);
+            }
+            catch (MemoryValidationException ex) when (isBatch)
+            {
+                // The item's name is built only when it is wrong.
+                throw new MemoryValidationException(ex.Field.Length == 0 ? $"items[{i}]" : $"items[{i}].{ex.Field}", ex.Message);
+            }
         }
 
         var vectors = await EmbedRecordsAsync(state, memories, records!, cancellationToken);

@@ -16,6 +16,9 @@ internal sealed class NamespaceIndex
 {
     private readonly Dictionary<string, Entry> _byId = new(StringComparer.Ordinal);
     private readonly List<Entry?> _bySlot = [];
+    [ThreadStatic]
+    private static System.Text.StringBuilder? t_indexText;
+
     private readonly Dictionary<string, MemoryLink> _links = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _linksByMemory = new(StringComparer.Ordinal);
 
@@ -272,30 +275,46 @@ internal sealed class NamespaceIndex
             return r.Content;
         }
 
-        var parts = new List<string>(8) { r.Content };
-        parts.AddRange(r.Tags);
+        var builder = t_indexText ??= new System.Text.StringBuilder(256);
+        builder.Clear().Append(r.Content);
+        for (int i = 0; i < r.Tags.Count; i++)
+        {
+            builder.Append(' ').Append(r.Tags[i]);
+        }
+
         if (r.Subject is not null)
         {
-            parts.Add(r.Subject);
+            builder.Append(' ').Append(r.Subject);
         }
 
         if (r.Predicate is not null)
         {
-            parts.Add(r.Predicate.Replace('_', ' '));
+            int start = builder.Append(' ').Length;
+            builder.Append(r.Predicate).Replace('_', ' ', start, r.Predicate.Length);
         }
 
         if (r.Object is not null)
         {
-            parts.Add(r.Object);
+            builder.Append(' ').Append(r.Object);
         }
 
         if (r.ProcedureName is not null)
         {
-            parts.Add(r.ProcedureName);
+            builder.Append(' ').Append(r.ProcedureName);
         }
 
-        parts.AddRange(r.Steps);
-        return string.Join(' ', parts);
+        for (int i = 0; i < r.Steps.Count; i++)
+        {
+            builder.Append(' ').Append(r.Steps[i]);
+        }
+
+        var text = builder.ToString();
+        if (builder.Capacity > 16 * 1024)
+        {
+            t_indexText = null; // do not keep a huge buffer per thread
+        }
+
+        return text;
     }
 
     /// <summary>

@@ -50,8 +50,10 @@ internal sealed class Bm25Index
     /// </summary>
     public AnalyzedText Analyze(string text)
     {
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        var words = new HashSet<string>(StringComparer.Ordinal);
+        // Sized from the text (about one term per six characters) so the sets do not grow step by step.
+        int expected = Math.Clamp(text.Length / 6, 4, 512);
+        var counts = new Dictionary<string, int>(expected, StringComparer.Ordinal);
+        var words = new HashSet<string>(expected, StringComparer.Ordinal);
         int length = 0;
         var vocabulary = _words.GetAlternateLookup<ReadOnlySpan<char>>();
         foreach (var token in TextAnalyzer.EnumerateTokens(text, stackalloc char[TextAnalyzer.MaxTokenLength]))
