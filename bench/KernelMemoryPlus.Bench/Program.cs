@@ -25,6 +25,7 @@ internal static class Program
             PeerCommand.Create(),
             LoadCommand.Create(),
             LocomoCommand.Create(),
+            ScaleCommand.Create(),
         };
 
         return await root.Parse(args).InvokeAsync();

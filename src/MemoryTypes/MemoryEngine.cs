@@ -502,11 +502,32 @@ public sealed partial class MemoryEngine : IAsyncDisposable
         await _writeGate.WaitAsync(cancellationToken);
         try
         {
-            _indexes.TryRemove(ns, out _);
+            if (_indexes.TryRemove(ns, out var lazy))
+            {
+                DisposeIndex(lazy);
+            }
         }
         finally
         {
             _writeGate.Release();
+        }
+    }
+
+    /// <summary>Releases a dropped hot index (its native vector graph) once no reader holds it.</summary>
+    private static void DisposeIndex(Lazy<Task<NamespaceIndex>> lazy)
+    {
+        if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
+        {
+            var index = lazy.Value.Result;
+            index.Lock.EnterWriteLock();
+            try
+            {
+                index.Dispose();
+            }
+            finally
+            {
+                index.Lock.ExitWriteLock();
+            }
         }
     }
 
@@ -533,6 +554,13 @@ public sealed partial class MemoryEngine : IAsyncDisposable
         }
 
         CompleteWatchers();
+        foreach (var ns in _indexes.Keys.ToList())
+        {
+            if (_indexes.TryRemove(ns, out var lazy))
+            {
+                DisposeIndex(lazy);
+            }
+        }
     }
 
     internal DateTimeOffset Now() => RecordMapper.Truncate(_time.GetUtcNow());

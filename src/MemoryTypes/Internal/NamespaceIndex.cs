@@ -12,7 +12,7 @@ namespace KernelMemoryPlus.Internal;
 /// Access statistics are updated under the read lock with interlocked-free last-writer-wins semantics, which is fine
 /// for counters that only feed ranking.
 /// </remarks>
-internal sealed class NamespaceIndex
+internal sealed class NamespaceIndex : IDisposable
 {
     private readonly Dictionary<string, Entry> _byId = new(StringComparer.Ordinal);
     private readonly List<Entry?> _bySlot = [];
@@ -64,6 +64,9 @@ internal sealed class NamespaceIndex
     public IEnumerable<MemoryRecord> Records => _byId.Values.Select(e => e.Record);
 
     public IEnumerable<MemoryLink> Links => _links.Values;
+
+    /// <summary>Releases the vector index's native graph, if it has one (write lock held by the caller).</summary>
+    public void Dispose() => Vectors.Dispose();
 
     public MemoryRecord? Get(string id) => _byId.TryGetValue(id, out var e) ? e.Record : null;
 

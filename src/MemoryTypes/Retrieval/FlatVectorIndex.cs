@@ -7,32 +7,69 @@ using System.Runtime.Intrinsics.X86;
 namespace KernelMemoryPlus.Retrieval;
 
 /// <summary>
-/// Exact nearest-neighbour index over unit vectors kept in one contiguous array, so a scan is a run of SIMD dot
-/// products with no pointer chasing. Slots are reused after removal.
+/// Nearest-neighbour index over unit vectors kept in one contiguous array, so a scan is a run of SIMD dot products
+/// with no pointer chasing. Slots are reused after removal. Large indexes add an approximate HNSW graph.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Design note: past a few thousand vectors the float32 scan is bound by memory bandwidth (10,000 × 384 floats is
 /// 15 MB, far beyond L2). So each vector also keeps an int8 code (per-vector scale) — a quarter of the bytes — and a
 /// large scan ranks the int8 codes first, then re-scores a generous shortlist with the float32 vectors. The
 /// shortlist is wide enough that the final order is the exact one in practice; small indexes scan float32 directly.
-/// Not thread-safe: the owning namespace index guards it with its reader/writer lock.
+/// </para>
+/// <para>
+/// From <see cref="DefaultApproximateThreshold"/> vectors a scan of any kind costs milliseconds, so the index builds
+/// an HNSW graph (<see cref="HnswVectorIndex"/>, USearch) over the int8 codes, in the background, the first time it
+/// is searched at that size; searches keep using the quantized scan until the graph is ready. Writes made during the
+/// build are journaled and replayed when the graph is installed. From then on every add, replace and remove updates
+/// the graph too, the index's own int8 codes are dropped (the graph holds them), and a search asks the graph for an
+/// oversampled candidate list, keeps the slots <c>accept</c> allows, and re-scores them with exact float32
+/// similarity. A selective filter (estimated from a sample of slots) or a graph that yields too few accepted
+/// candidates falls back to the exact float32 scan of the accepted slots. Below half the threshold the graph is
+/// dropped and the int8 codes rebuilt.
+/// </para>
+/// <para>
+/// Thread safety: not thread-safe for writers; the owning namespace index guards it with its reader/writer lock
+/// (writes under the write lock, searches under the read lock). Concurrent searches are safe, including the one that
+/// installs a finished graph. Dispose releases the native graph (a finalizer releases it otherwise).
+/// </para>
 /// </remarks>
-internal sealed class FlatVectorIndex
+internal sealed class FlatVectorIndex : IDisposable
 {
     /// <summary>Below this many vectors the float32 data fits in cache and the exact scan is faster.</summary>
     internal const int QuantizedScanThreshold = 4096;
 
+    /// <summary>From this many vectors the index builds and uses the approximate HNSW graph.</summary>
+    internal const int DefaultApproximateThreshold = 16_384;
+
+    /// <summary>Below this share of accepted slots (estimated) a filtered search scans the accepted slots exactly.</summary>
+    internal const double MinApproximateAcceptRate = 0.1;
+
+    private const int AcceptSamples = 64;
+
     private readonly int _dimensions;
+    private readonly int _approximateThreshold;
     private readonly Stack<int> _free = new();
+    private readonly object _gate = new();
     private float[] _data;
-    private sbyte[] _codes;
+    private sbyte[]? _codes;
     private float[] _scales;
     private bool[] _used;
     private int _highWater;
+    private HnswVectorIndex? _graph;
+    private GraphBuild? _build;
+    private HashSet<int>? _journal;
+    private bool _graphFailed;
+    private volatile bool _disposed;
 
-    public FlatVectorIndex(int dimensions, int initialCapacity = 256)
+    /// <summary>Creates an empty index.</summary>
+    /// <param name="dimensions">Vector dimensions.</param>
+    /// <param name="initialCapacity">Slots allocated up front.</param>
+    /// <param name="approximateThreshold">Vectors from which the HNSW graph is used; <see cref="int.MaxValue"/> never.</param>
+    public FlatVectorIndex(int dimensions, int initialCapacity = 256, int approximateThreshold = DefaultApproximateThreshold)
     {
         _dimensions = dimensions;
+        _approximateThreshold = Math.Max(2, approximateThreshold);
         int capacity = Math.Max(1, initialCapacity);
         _data = new float[dimensions * capacity];
         _codes = new sbyte[dimensions * capacity];
@@ -43,6 +80,21 @@ internal sealed class FlatVectorIndex
     public int Dimensions => _dimensions;
 
     public int Count { get; private set; }
+
+    /// <summary>Changes with every add, replace and remove, so caches built on the index can tell they are stale.</summary>
+    public long Version { get; private set; }
+
+    /// <summary>True while searches go through the HNSW graph.</summary>
+    internal bool IsApproximate => Volatile.Read(ref _graph) is not null;
+
+    /// <summary>The background graph build in progress, if any (tests await it).</summary>
+    internal Task? PendingBuild => Volatile.Read(ref _build)?.Task;
+
+    /// <summary>Native bytes held by the graph, or 0.</summary>
+    internal long GraphMemoryBytes => Volatile.Read(ref _graph)?.MemoryUsage ?? 0;
+
+    /// <summary>Managed bytes held by the vector arrays (capacity, not count).</summary>
+    internal long ArrayBytes => ((long)_data.Length * sizeof(float)) + (_codes?.LongLength ?? 0) + ((long)_scales.Length * sizeof(float)) + _used.LongLength;
 
     /// <summary>Adds a vector (normalized on the way in) and returns its slot.</summary>
     public int Add(ReadOnlySpan<float> vector) => Add(Prepare(vector));
@@ -84,9 +136,24 @@ internal sealed class FlatVectorIndex
             throw new ArgumentException($"The vector has {vector.Normalized.Length} dimensions; the index holds {_dimensions}.", nameof(vector));
         }
 
+        Version++;
         vector.Normalized.CopyTo(_data.AsSpan(slot * _dimensions, _dimensions));
-        vector.Codes.CopyTo(_codes.AsSpan(slot * _dimensions, _dimensions));
         _scales[slot] = vector.Scale;
+        InstallFinishedGraph();
+        if (_codes is { } codes)
+        {
+            vector.Codes.CopyTo(codes.AsSpan(slot * _dimensions, _dimensions));
+        }
+
+        if (_graph is { } graph)
+        {
+            graph.Remove(slot);
+            graph.Add(slot, vector.Codes);
+        }
+        else
+        {
+            Journal(slot);
+        }
     }
 
     /// <summary>Makes room for <paramref name="count"/> more vectors at once (one resize for a batch).</summary>
@@ -103,11 +170,25 @@ internal sealed class FlatVectorIndex
         }
 
         _used[slot] = false;
+        Version++;
         _data.AsSpan(slot * _dimensions, _dimensions).Clear();
-        _codes.AsSpan(slot * _dimensions, _dimensions).Clear();
         _scales[slot] = 0;
         _free.Push(slot);
         Count--;
+        InstallFinishedGraph();
+        _codes?.AsSpan(slot * _dimensions, _dimensions).Clear();
+        if (_graph is { } graph)
+        {
+            graph.Remove(slot);
+            if (Count < _approximateThreshold / 2)
+            {
+                DropGraph();
+            }
+        }
+        else
+        {
+            Journal(slot);
+        }
     }
 
     /// <summary>The stored (normalized) vector of a slot.</summary>
@@ -127,9 +208,28 @@ internal sealed class FlatVectorIndex
             return [];
         }
 
-        return Count < QuantizedScanThreshold
-            ? SearchExact(normalizedQuery, k, accept)
-            : SearchQuantized(normalizedQuery, k, accept);
+        InstallFinishedGraph();
+        var graph = Volatile.Read(ref _graph);
+        if (graph is null)
+        {
+            StartGraphBuildIfDue();
+            var codes = Volatile.Read(ref _codes);
+            if (codes is not null)
+            {
+                return Count < QuantizedScanThreshold
+                    ? SearchExact(normalizedQuery, k, accept)
+                    : SearchQuantized(codes, normalizedQuery, k, accept);
+            }
+
+            // A concurrent search installed the graph between the two reads (or the index was disposed).
+            graph = Volatile.Read(ref _graph);
+            if (graph is null)
+            {
+                return SearchExact(normalizedQuery, k, accept);
+            }
+        }
+
+        return SearchApproximate(graph, normalizedQuery, k, accept);
     }
 
     /// <summary>The float32 scan of every accepted slot.</summary>
@@ -151,14 +251,17 @@ internal sealed class FlatVectorIndex
         return Drain(heap);
     }
 
-    /// <summary>Ranks int8 codes, then re-scores a shortlist of 2k + 64 with the float32 vectors.</summary>
-    internal List<(int Slot, float Similarity)> SearchQuantized(ReadOnlySpan<float> normalizedQuery, int k, Func<int, bool>? accept)
+    /// <summary>Ranks int8 codes, then re-scores a shortlist of 2k + 64 with the float32 vectors (the exact scan once the graph holds the codes).</summary>
+    internal List<(int Slot, float Similarity)> SearchQuantized(ReadOnlySpan<float> normalizedQuery, int k, Func<int, bool>? accept) =>
+        Volatile.Read(ref _codes) is { } codes ? SearchQuantized(codes, normalizedQuery, k, accept) : SearchExact(normalizedQuery, k, accept);
+
+    private List<(int Slot, float Similarity)> SearchQuantized(sbyte[] allCodes, ReadOnlySpan<float> normalizedQuery, int k, Func<int, bool>? accept)
     {
         int shortlist = (2 * k) + 64;
         Span<sbyte> queryCodes = _dimensions <= 2048 ? stackalloc sbyte[_dimensions] : new sbyte[_dimensions];
         float queryScale = Quantize(normalizedQuery, queryCodes);
         var candidates = new PriorityQueue<int, float>(shortlist + 1);
-        var codes = _codes.AsSpan();
+        var codes = allCodes.AsSpan();
         for (int slot = 0; slot < _highWater; slot++)
         {
             if (!_used[slot] || (accept is not null && !accept(slot)))
@@ -177,6 +280,397 @@ internal sealed class FlatVectorIndex
         }
 
         return Drain(heap);
+    }
+
+    /// <summary>
+    /// Asks the graph for an oversampled candidate list (2k + 32, divided by the estimated accept rate), keeps the
+    /// accepted slots and re-scores them exactly; widens once, then falls back to the exact scan.
+    /// </summary>
+    internal List<(int Slot, float Similarity)> SearchApproximate(HnswVectorIndex graph, ReadOnlySpan<float> normalizedQuery, int k, Func<int, bool>? accept)
+    {
+        int count = Count;
+        double rate = 1;
+        if (accept is not null)
+        {
+            rate = EstimateAcceptRate(accept);
+            if (rate < MinApproximateAcceptRate || rate * count < 4.0 * k)
+            {
+                return SearchExact(normalizedQuery, k, accept);
+            }
+        }
+
+        Span<sbyte> queryCodes = _dimensions <= 2048 ? stackalloc sbyte[_dimensions] : new sbyte[_dimensions];
+        Quantize(normalizedQuery, queryCodes);
+        int want = (int)Math.Min(count, Math.Ceiling(((2.0 * k) + 32) / rate));
+        for (int round = 0; round < 2; round++)
+        {
+            var slots = System.Buffers.ArrayPool<ulong>.Shared.Rent(want);
+            var distances = System.Buffers.ArrayPool<float>.Shared.Rent(want);
+            try
+            {
+                int found = graph.Search(queryCodes, slots.AsSpan(0, want), distances.AsSpan(0, want));
+                var heap = new PriorityQueue<int, float>(k + 1);
+                var used = _used;
+                for (int i = 0; i < found; i++)
+                {
+                    int slot = (int)slots[i];
+                    if ((uint)slot >= (uint)used.Length || !used[slot] || (accept is not null && !accept(slot)))
+                    {
+                        continue;
+                    }
+
+                    Offer(heap, k, slot, TensorPrimitives.Dot(normalizedQuery, Get(slot)));
+                }
+
+                if (heap.Count >= k)
+                {
+                    return Drain(heap);
+                }
+
+                if (want >= count)
+                {
+                    break;
+                }
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<ulong>.Shared.Return(slots);
+                System.Buffers.ArrayPool<float>.Shared.Return(distances);
+            }
+
+            want = (int)Math.Min(count, want * 4L);
+        }
+
+        return SearchExact(normalizedQuery, k, accept);
+    }
+
+    /// <summary>
+    /// The share of a deterministic sample of used slots that <paramref name="accept"/> allows. The sample follows the
+    /// golden-ratio sequence over the slot range, so it is spread evenly but never lines up with a periodic filter
+    /// (an even stride would see only odd slots, for example).
+    /// </summary>
+    private double EstimateAcceptRate(Func<int, bool> accept)
+    {
+        int highWater = _highWater;
+        if (highWater == 0)
+        {
+            return 1;
+        }
+
+        const double Phi = 0.6180339887498949;
+        int used = 0, accepted = 0;
+        double position = 0.5;
+        for (int i = 0; i < AcceptSamples * 2 && used < AcceptSamples; i++)
+        {
+            position += Phi;
+            position -= Math.Floor(position);
+            int slot = Math.Min(highWater - 1, (int)(position * highWater));
+            if (!_used[slot])
+            {
+                continue;
+            }
+
+            used++;
+            if (accept(slot))
+            {
+                accepted++;
+            }
+        }
+
+        return used == 0 ? 1 : (double)accepted / used;
+    }
+
+    /// <summary>
+    /// Builds the graph now, on the calling thread plus <paramref name="parallelism"/> − 1 workers, and installs it
+    /// (write lock held by the caller). For benchmarks, tests, and loaders that want the graph before the first search.
+    /// </summary>
+    internal void BuildApproximateIndex(int parallelism = 0)
+    {
+        if (_graph is not null || _disposed)
+        {
+            return;
+        }
+
+        if (Volatile.Read(ref _build) is { } running)
+        {
+            ((IAsyncResult)running.Task).AsyncWaitHandle.WaitOne();
+            InstallFinishedGraph();
+            if (_graph is not null)
+            {
+                return;
+            }
+        }
+
+        var graph = BuildGraph(_codes!, _used, _highWater, Count, parallelism <= 0 ? Environment.ProcessorCount : parallelism, CancellationToken.None);
+        Install(graph, journal: null);
+    }
+
+    /// <summary>
+    /// The graph serialized for persistence (USearch format: int8 codes, links, keys = this index's slots), or null
+    /// when no graph is live. Read lock suffices. Store it with, for each slot, the id of the memory it held, so that a
+    /// later <see cref="LoadApproximateIndex"/> can map the keys onto the slots of a freshly loaded index.
+    /// </summary>
+    internal byte[]? SaveApproximateIndex()
+    {
+        InstallFinishedGraph();
+        return Volatile.Read(ref _graph)?.Save();
+    }
+
+    /// <summary>
+    /// Installs a graph saved by <see cref="SaveApproximateIndex"/> instead of building one (write lock held, after the
+    /// vectors were loaded). <paramref name="newSlotOf"/> maps each saved slot to the slot now holding the same,
+    /// unchanged vector, or −1 when that memory was deleted or its vector changed since the save; those are removed,
+    /// and slots the saved graph lacks are added. Returns false, leaving the index as it was, when the bytes do not
+    /// load or do not match (the graph is then built as usual).
+    /// </summary>
+    /// <param name="saved">The bytes <see cref="SaveApproximateIndex"/> returned.</param>
+    /// <param name="savedSlots">How many slots the saved index spanned (the length of the saved slot → id list).</param>
+    /// <param name="newSlotOf">Saved slot → current slot, or −1.</param>
+    internal bool LoadApproximateIndex(ReadOnlySpan<byte> saved, int savedSlots, Func<int, int> newSlotOf)
+    {
+        if (_disposed || _graph is not null || _codes is null)
+        {
+            return false;
+        }
+
+        HnswVectorIndex graph;
+        try
+        {
+            graph = HnswVectorIndex.Load(saved, _dimensions);
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
+
+        try
+        {
+            // Keys are slots; renaming in place could collide, so move every key above the slot range first.
+            const ulong Parked = 1UL << 40;
+            var present = new List<int>();
+            for (int old = 0; old < savedSlots; old++)
+            {
+                if (graph.Contains((ulong)old))
+                {
+                    graph.Rename((ulong)old, (ulong)old + Parked);
+                    present.Add(old);
+                }
+            }
+
+            foreach (int old in present)
+            {
+                int target = newSlotOf(old);
+                if (target < 0 || target >= _highWater || !_used[target] || graph.Contains(target))
+                {
+                    graph.Remove((ulong)old + Parked);
+                }
+                else
+                {
+                    graph.Rename((ulong)old + Parked, (ulong)target);
+                }
+            }
+
+            var codes = _codes;
+            for (int slot = 0; slot < _highWater; slot++)
+            {
+                if (_used[slot] && !graph.Contains(slot))
+                {
+                    graph.Add(slot, codes.AsSpan(slot * _dimensions, _dimensions));
+                }
+            }
+
+            if (graph.Size != Count || present.Count == 0)
+            {
+                graph.Dispose();
+                return false;
+            }
+        }
+        catch
+        {
+            graph.Dispose();
+            throw;
+        }
+
+        Install(graph, journal: null);
+        return true;
+    }
+
+    private void Journal(int slot)
+    {
+        if (_journal is not null)
+        {
+            lock (_gate)
+            {
+                _journal?.Add(slot);
+            }
+        }
+    }
+
+    /// <summary>Starts the background build once the index is large enough (read lock held by the caller).</summary>
+    private void StartGraphBuildIfDue()
+    {
+        if (Count < _approximateThreshold || _graphFailed || _disposed || Volatile.Read(ref _build) is not null)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_build is not null || _graph is not null || _graphFailed || _disposed)
+            {
+                return;
+            }
+
+            // The build reads these arrays without a lock while writers go on; every slot written from now on is
+            // journaled and re-applied from the live arrays when the graph is installed, so torn reads do not matter.
+            var codes = _codes!;
+            var used = _used;
+            int highWater = _highWater, count = Count;
+            _journal = [];
+            var cancellation = new CancellationTokenSource();
+            int workers = Math.Max(1, Environment.ProcessorCount / 2);
+            var task = Task.Run(() => BuildGraph(codes, used, highWater, count, workers, cancellation.Token));
+            Volatile.Write(ref _build, new GraphBuild(task, cancellation));
+        }
+    }
+
+    private HnswVectorIndex BuildGraph(sbyte[] codes, bool[] used, int highWater, int count, int parallelism, CancellationToken cancellationToken)
+    {
+        var graph = HnswVectorIndex.Create(_dimensions);
+        try
+        {
+            graph.Reserve(count + (count / 8) + 1024);
+            int dimensions = _dimensions;
+            Parallel.For(
+                0,
+                highWater,
+                new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancellationToken },
+                slot =>
+                {
+                    if (used[slot])
+                    {
+                        graph.Add(slot, codes.AsSpan(slot * dimensions, dimensions), grow: false);
+                    }
+                });
+            graph.UpdatePressure();
+            return graph;
+        }
+        catch
+        {
+            graph.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Installs a finished background build (under either lock; concurrent callers serialize on the gate).</summary>
+    private void InstallFinishedGraph()
+    {
+        var build = Volatile.Read(ref _build);
+        if (build is null || !build.Task.IsCompleted)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (!ReferenceEquals(_build, build))
+            {
+                return;
+            }
+
+            Volatile.Write(ref _build, null);
+            build.Cancellation.Dispose();
+            var journal = _journal;
+            _journal = null;
+            if (!build.Task.IsCompletedSuccessfully)
+            {
+                // Stay on the quantized scan; do not retry a build that failed (for example a missing native library).
+                _graphFailed = true;
+                _ = build.Task.Exception;
+                return;
+            }
+
+            if (_disposed)
+            {
+                build.Task.Result.Dispose();
+                return;
+            }
+
+            Install(build.Task.Result, journal);
+        }
+    }
+
+    private void Install(HnswVectorIndex graph, HashSet<int>? journal)
+    {
+        var codes = _codes!;
+        if (journal is not null)
+        {
+            foreach (int slot in journal)
+            {
+                graph.Remove(slot);
+                if (slot < _highWater && _used[slot])
+                {
+                    graph.Add(slot, codes.AsSpan(slot * _dimensions, _dimensions));
+                }
+            }
+        }
+
+        graph.UpdatePressure();
+        Volatile.Write(ref _graph, graph);
+        Volatile.Write(ref _codes, null);
+    }
+
+    /// <summary>Back to the quantized scan (write lock held): rebuilds the int8 codes and frees the graph.</summary>
+    private void DropGraph()
+    {
+        var graph = _graph!;
+        var codes = new sbyte[_scales.Length * _dimensions];
+        for (int slot = 0; slot < _highWater; slot++)
+        {
+            if (_used[slot])
+            {
+                Quantize(Get(slot), codes.AsSpan(slot * _dimensions, _dimensions));
+            }
+        }
+
+        _codes = codes;
+        Volatile.Write(ref _graph, null);
+        graph.Dispose();
+    }
+
+    /// <summary>Releases the native graph (and abandons a build in progress).</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _disposed = true;
+            var graph = Volatile.Read(ref _graph);
+            Volatile.Write(ref _graph, null);
+            graph?.Dispose();
+            if (_build is { } build)
+            {
+                build.Cancellation.Cancel();
+                build.Task.ContinueWith(
+                    t =>
+                    {
+                        if (t.IsCompletedSuccessfully)
+                        {
+                            t.Result.Dispose();
+                        }
+
+                        build.Cancellation.Dispose();
+                    },
+                    CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
+                _build = null;
+            }
+        }
     }
 
     /// <summary>Normalizes a query vector into a new array.</summary>
@@ -289,8 +783,13 @@ internal sealed class FlatVectorIndex
         Array.Resize(ref _used, newSize);
         Array.Resize(ref _scales, newSize);
         Array.Resize(ref _data, newSize * _dimensions);
-        Array.Resize(ref _codes, newSize * _dimensions);
+        if (_codes is not null)
+        {
+            Array.Resize(ref _codes, newSize * _dimensions);
+        }
     }
+
+    private sealed record GraphBuild(Task<HnswVectorIndex> Task, CancellationTokenSource Cancellation);
 }
 
 /// <summary>A unit vector with its int8 code, ready to be stored in a <see cref="FlatVectorIndex"/>.</summary>
