@@ -3,6 +3,13 @@ using KernelMemoryPlus.Server.Health;
 using KernelMemoryPlus.Server.Hosting;
 using KernelMemoryPlus.Server.Mcp;
 using KernelMemoryPlus.Server.Realtime;
+using KernelMemoryPlus.Server.Security;
+
+if (args.Length > 0 && args[0] == "keys")
+{
+    // dotnet run --project src/McpServer -- keys create --principal NAME --role agent|admin
+    return await KeysCommand.RunAsync(args[1..]);
+}
 
 if (args.Contains("--stdio", StringComparer.Ordinal))
 {
@@ -14,11 +21,18 @@ if (args.Contains("--stdio", StringComparer.Ordinal))
 // working directory, so `dotnet run --project src/McpServer` keeps its data in ./data.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddKernelMemoryPlusServer();
+builder.AddKernelMemoryPlusSecurity();
 builder.AddMcpDoor();
 builder.AddRestApi();
 builder.AddRealtime();
 
 var app = builder.Build();
+if (!app.CheckExposure())
+{
+    return 1;
+}
+
+app.UseKernelMemoryPlusSecurity();
 app.MapKernelMemoryPlusHealth();
 app.MapMcpDoor();
 app.MapRestApi();

@@ -1,0 +1,46 @@
+namespace KernelMemoryPlus.Server.Security;
+
+/// <summary>Authentication settings ("KernelMemoryPlus:Security").</summary>
+public sealed class SecuritySettings
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "KernelMemoryPlus:Security";
+
+    /// <summary>The API key file inside the data folder. Default "api-keys.json".</summary>
+    public string KeysFile { get; set; } = "api-keys.json";
+
+    /// <summary>The principal the stdio server acts as (it has no network peer to authenticate). Default "local".</summary>
+    public string LocalPrincipal { get; set; } = "local";
+
+    /// <summary>JWT bearer tokens from an OpenID Connect issuer.</summary>
+    public JwtSettings Jwt { get; set; } = new();
+}
+
+/// <summary>
+/// JWT bearer settings. Set <see cref="Authority"/> to fetch the issuer's signing keys from its discovery document,
+/// or <see cref="SigningKey"/> for a shared symmetric key (HS256); <see cref="Issuer"/> and <see cref="Audience"/>
+/// are always checked when set.
+/// </summary>
+public sealed class JwtSettings
+{
+    /// <summary>The OpenID Connect authority (https URL) whose discovery document gives the signing keys.</summary>
+    public string? Authority { get; set; }
+
+    /// <summary>The expected issuer ("iss").</summary>
+    public string? Issuer { get; set; }
+
+    /// <summary>The expected audience ("aud").</summary>
+    public string? Audience { get; set; }
+
+    /// <summary>A symmetric signing key, base64 (at least 32 bytes). Keep it out of files: use an environment variable.</summary>
+    public string? SigningKey { get; set; }
+
+    /// <summary>The claim naming the principal. Default "sub".</summary>
+    public string PrincipalClaim { get; set; } = "sub";
+
+    /// <summary>The claim holding the role ("agent" or "admin"). Default "role"; missing means "agent".</summary>
+    public string RoleClaim { get; set; } = "role";
+
+    /// <summary>True when JWT bearer authentication is configured.</summary>
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(Authority) || !string.IsNullOrWhiteSpace(SigningKey);
+}
