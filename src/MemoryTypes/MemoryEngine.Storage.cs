@@ -141,6 +141,8 @@ public sealed partial class MemoryEngine
             index.UpsertLink(DecayLink(RecordMapper.ToLink(link)));
         }
 
+        // A large namespace starts building its approximate vector graph now rather than on its first query.
+        index.Vectors.WarmUp();
         LogLoaded(ns, index.Count);
         return index;
     }

@@ -289,24 +289,31 @@ public sealed class SemanticMemory(MemoryEngine engine)
     public async Task<IReadOnlyList<EntityView>> GetEntitiesAsync(string ns, IEnumerable<string>? names, bool includeHistory = false, DateTimeOffset? asOf = null, CancellationToken cancellationToken = default)
     {
         var keys = names?.Select(n => TextAnalyzer.Normalize(InputValidator.ShortText(n, "names", required: true)!)).Distinct(StringComparer.Ordinal).ToList();
+        cancellationToken.ThrowIfCancellationRequested();
         return await engine.ReadIndexAsync<IReadOnlyList<EntityView>>(ns, (index, now) =>
         {
             var at = asOf ?? now;
             var entities = keys is null
-                ? index.Records.Where(IsEntity).GroupBy(e => TextAnalyzer.Normalize(e.Subject!), StringComparer.Ordinal).Select(g => Oldest(g)!)
-                    .OrderBy(e => e.CreatedAt).ThenBy(e => e.Id, StringComparer.Ordinal)
-                : keys.Select(k => Oldest(index.BySubject(k).Where(IsEntity))).OfType<MemoryRecord>();
-            var views = new List<EntityView>();
-            foreach (var entity in entities)
+                ? index.Records.Where(IsEntity).GroupBy(e => TextAnalyzer.Normalize(e.Subject!), StringComparer.Ordinal).Select(g => (Key: g.Key, Entity: Oldest(g)!))
+                    .OrderBy(e => e.Entity.CreatedAt).ThenBy(e => e.Entity.Id, StringComparer.Ordinal).ToList()
+                : keys.Select(k => (Key: k, Entity: Oldest(index.BySubject(k).Where(IsEntity)))).Where(e => e.Entity is not null).Select(e => (e.Key, Entity: e.Entity!)).ToList();
+            var views = new List<EntityView>(entities.Count);
+            foreach (var (key, entity) in entities)
             {
-                var facts = index.BySubject(TextAnalyzer.Normalize(entity.Subject!))
+                var facts = index.BySubject(key)
                     .Where(r => includeHistory ? r.Kind == MemoryKind.Semantic && !IsEntity(r) : IsFactAt(r, null, at))
-                    .OrderBy(f => f.ValidFrom ?? f.CreatedAt).ThenBy(f => f.Id, StringComparer.Ordinal)
                     .ToList();
-                var relations = index.LinksOf(entity.Id, LinkDirection.Both)
-                    .Select(l => engine.WithEffectiveWeight(l, now))
-                    .OrderBy(l => l.CreatedAt).ThenBy(l => l.Id, StringComparer.Ordinal)
-                    .ToList();
+                facts.Sort(static (a, b) =>
+                {
+                    int c = (a.ValidFrom ?? a.CreatedAt).CompareTo(b.ValidFrom ?? b.CreatedAt);
+                    return c != 0 ? c : string.CompareOrdinal(a.Id, b.Id);
+                });
+                var relations = index.LinksOf(entity.Id, LinkDirection.Both).Select(l => engine.WithEffectiveWeight(l, now)).ToList();
+                relations.Sort(static (a, b) =>
+                {
+                    int c = a.CreatedAt.CompareTo(b.CreatedAt);
+                    return c != 0 ? c : string.CompareOrdinal(a.Id, b.Id);
+                });
                 views.Add(new EntityView(entity, facts, relations));
             }
 
@@ -329,7 +336,7 @@ public sealed class SemanticMemory(MemoryEngine engine)
             throw new MemoryValidationException("text", $"text must be 1 to {engine.Options.MaxContentLength} characters without NUL characters.");
         }
 
-        var needle = System.Buffers.SearchValues.Create([text], StringComparison.OrdinalIgnoreCase);
+        var needle = text;
         return await engine.ReadIndexAsync<IReadOnlyList<string>>(ns, (index, now) =>
         {
             long at = now.ToUnixTimeMilliseconds();
@@ -338,9 +345,8 @@ public sealed class SemanticMemory(MemoryEngine engine)
             foreach (int slot in index.SubjectTexts.Search(needle, s => index.IsValidAt(s, at)))
             {
                 var r = index.RecordAt(slot);
-                if (r.Kind == MemoryKind.Semantic && r.Subject is not null && r.IsValidAt(now))
+                if (r.Kind == MemoryKind.Semantic && index.SubjectKeyAt(slot) is { } key && r.IsValidAt(now))
                 {
-                    var key = TextAnalyzer.Normalize(r.Subject);
                     if (seen.Add(key))
                     {
                         found.Add((r, key));

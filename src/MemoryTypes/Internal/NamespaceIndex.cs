@@ -74,6 +74,9 @@ internal sealed class NamespaceIndex : IDisposable
 
     public MemoryRecord RecordAt(int slot) => _bySlot[slot]!.Record;
 
+    /// <summary>The normalized subject of the memory in a slot (see <see cref="BySubject"/>), or null.</summary>
+    public string? SubjectKeyAt(int slot) => _bySlot[slot]!.SubjectKey;
+
     /// <summary>Adds or replaces a record with its vector (write lock held by the caller).</summary>
     public void Upsert(MemoryRecord record, ReadOnlySpan<float> vector) =>
         Upsert(record, FlatVectorIndex.Prepare(vector), null);

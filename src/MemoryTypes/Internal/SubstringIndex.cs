@@ -1,10 +1,9 @@
-using System.Buffers;
-
 namespace KernelMemoryPlus.Internal;
 
 /// <summary>
-/// Plain substring search over the texts of many slots: every text is appended to one contiguous buffer, so a search
-/// is one vectorized scan of memory (<see cref="SearchValues{T}"/>) instead of a walk over thousands of string objects.
+/// Plain case-insensitive substring search over the texts of many slots: every text is appended, upper-cased, to one
+/// contiguous buffer, so a search is one vectorized ordinal scan of memory instead of a walk over thousands of string
+/// objects (upper-casing both sides is how <see cref="StringComparison.OrdinalIgnoreCase"/> compares).
 /// </summary>
 /// <remarks>
 /// Texts are separated by NUL characters, so a needle without NUL never matches across two slots. Replacing or
@@ -45,7 +44,7 @@ internal sealed class SubstringIndex
         _segmentStarts.Add(_length);
         _segmentSlots.Add(slot);
         var target = _buffer.AsSpan(_length, text.Length);
-        text.CopyTo(target);
+        text.AsSpan().ToUpperInvariant(target);
         target.Replace(Separator, ' ');
         _length += text.Length;
         _buffer[_length++] = Separator;
@@ -68,17 +67,26 @@ internal sealed class SubstringIndex
         }
     }
 
-    /// <summary>The slots whose text contains <paramref name="needle"/>, each once, in the order their text was written.</summary>
+    /// <summary>
+    /// The slots whose text contains <paramref name="needle"/> (ignoring case), each once, in the order their text was
+    /// written.
+    /// </summary>
     /// <param name="needle">What to look for (it must not contain NUL).</param>
     /// <param name="accept">Optional per-slot filter.</param>
-    public List<int> Search(SearchValues<string> needle, Func<int, bool>? accept = null)
+    public List<int> Search(string needle, Func<int, bool>? accept = null)
     {
         var found = new List<int>();
+        if (needle.Length == 0)
+        {
+            return found;
+        }
+
+        var upper = needle.ToUpperInvariant();
         var text = _buffer.AsSpan(0, _length);
         int position = 0;
         while (position < text.Length)
         {
-            int hit = text[position..].IndexOfAny(needle);
+            int hit = text[position..].IndexOf(upper, StringComparison.Ordinal);
             if (hit < 0)
             {
                 break;

@@ -507,6 +507,12 @@ internal sealed class FlatVectorIndex : IDisposable
     }
 
     /// <summary>Starts the background build once the index is large enough (read lock held by the caller).</summary>
+    /// <summary>
+    /// Starts building the approximate graph in the background now if the index is large enough (otherwise the first
+    /// search starts it): for an index just loaded from the store, so its first queries do not wait for a scan.
+    /// </summary>
+    public void WarmUp() => StartGraphBuildIfDue();
+
     private void StartGraphBuildIfDue()
     {
         if (Count < _approximateThreshold || _graphFailed || _disposed || Volatile.Read(ref _build) is not null)
