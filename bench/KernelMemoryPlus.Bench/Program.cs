@@ -26,6 +26,8 @@ internal static class Program
             LoadCommand.Create(),
             LocomoCommand.Create(),
             ScaleCommand.Create(),
+            RecallLatencyCommand.Create(),
+            ChartCommand.Create(),
         };
 
         return await root.Parse(args).InvokeAsync();

@@ -229,7 +229,7 @@ internal static class RecallCommand
                     var task = ctx.AddTask($"recall: {name}", maxValue: warmupQueries.Count + measuredQueries.Count);
                     var sourceHits = 0;
                     long resultCount = 0;
-                    var measurement = await MeasureAsync(task, warmupQueries, measuredQueries, async (question, measured) =>
+                    var measurement = await QueryTimer.MeasureAsync(task, warmupQueries, measuredQueries, async (question, measured) =>
                     {
                         var results = await engine.RecallAsync(makeQuery(question.Text), cancellationToken);
                         if (measured)
@@ -256,7 +256,7 @@ internal static class RecallCommand
                 }
 
                 var embedTask = ctx.AddTask("embed query only (offline embedder)", maxValue: warmupQueries.Count + measuredQueries.Count);
-                var embedOnly = await MeasureAsync(embedTask, warmupQueries, measuredQueries, async (question, _) =>
+                var embedOnly = await QueryTimer.MeasureAsync(embedTask, warmupQueries, measuredQueries, async (question, _) =>
                     await embedderInterface.GenerateVectorAsync(question.Text, cancellationToken: cancellationToken));
                 variants.Add(new RecallVariantResult(
                     "embed only",
@@ -329,67 +329,6 @@ internal static class RecallCommand
         return 0;
     }
 
-    /// <summary>Runs the warm-up queries, then times each measured query (wall clock, thread CPU time, allocations).</summary>
-    private static async Task<Measurement> MeasureAsync(
-        ProgressTask task,
-        IReadOnlyList<CorpusQuestion> warmup,
-        IReadOnlyList<CorpusQuestion> measured,
-        Func<CorpusQuestion, bool, Task> call)
-    {
-        foreach (var question in warmup)
-        {
-            await call(question, false);
-            task.Increment(1);
-        }
-
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        var wallTicks = new long[measured.Count];
-        var cpuNs = new List<double>(measured.Count);
-        bool cpuValid = ThreadCpuTime.IsAvailable;
-        long allocated = 0;
-        var pause = GC.GetTotalPauseDuration();
-        int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
-        for (int i = 0; i < measured.Count; i++)
-        {
-            int thread = Environment.CurrentManagedThreadId;
-            long a0 = GC.GetAllocatedBytesForCurrentThread();
-            long c0 = ThreadCpuTime.NowNanoseconds();
-            long t0 = Stopwatch.GetTimestamp();
-            await call(measured[i], true);
-            wallTicks[i] = Stopwatch.GetTimestamp() - t0;
-
-            // Thread CPU time and allocations are only meaningful when the call completed on this thread.
-            if (Environment.CurrentManagedThreadId == thread)
-            {
-                cpuNs.Add((ThreadCpuTime.NowNanoseconds() - c0) / 1e6);
-                allocated += GC.GetAllocatedBytesForCurrentThread() - a0;
-            }
-            else
-            {
-                cpuValid = false;
-            }
-
-            if ((i & 15) == 15)
-            {
-                task.Increment(16);
-            }
-        }
-
-        double pauseUs = (GC.GetTotalPauseDuration() - pause).TotalMilliseconds * 1000.0;
-        int gen0Count = GC.CollectionCount(0) - gen0, gen2Count = GC.CollectionCount(2) - gen2;
-        task.Value = task.MaxValue;
-        task.StopTask();
-        return new Measurement(
-            LatencySummary.FromStopwatchTicks(wallTicks),
-            cpuValid ? LatencySummary.FromMilliseconds(cpuNs) : null,
-            cpuNs.Count == 0 ? 0 : Math.Round((double)allocated / cpuNs.Count, 0),
-            Math.Round(pauseUs / measured.Count, 2),
-            gen0Count,
-            gen2Count);
-    }
-
     private static void Print(RecallResults results, RecallSettings settings)
     {
         var table = new Table().Border(TableBorder.Rounded)
@@ -420,6 +359,4 @@ internal static class RecallCommand
         AnsiConsole.MarkupLine($"[grey]setup: stored {results.Memories:N0} memories with embedding in {results.SetupIngestSeconds:0.00} s ({results.SetupIngestPerSecond:N0}/s); cold index load {results.ColdIndexLoadMs:0.0} ms; JIT warm-up rounds {results.JitWarmupRounds}; default p50 minus embedding p50 ≈ {results.EngineP50ExcludingEmbeddingMs:0.000} ms[/]");
         AnsiConsole.MarkupLine("[grey]hit = share of queries whose source memory is among the results (sanity check).[/]");
     }
-
-    private sealed record Measurement(LatencySummary Latency, LatencySummary? ThreadCpu, double AllocatedBytesPerCall, double GcPauseMicrosecondsPerCall, int Gen0, int Gen2);
 }
