@@ -1,3 +1,4 @@
+using KernelMemoryPlus.Server.Tests;
 [assembly: AssemblyFixture(typeof(KernelMemoryPlus.Plugin.Tests.LiveServer))]
 
 namespace KernelMemoryPlus.Plugin.Tests;
