@@ -1,6 +1,7 @@
+using System.Globalization;
 using System.Net;
 using System.Security.Claims;
-using System.Text;
+using System.Threading.RateLimiting;
 using KernelMemoryPlus.Server.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -31,6 +32,7 @@ public static partial class SecurityHostingExtensions
             .Validate(s => !string.IsNullOrWhiteSpace(s.KeysFile) && s.KeysFile.IndexOfAny(Path.GetInvalidFileNameChars()) < 0, $"Setting '{SecuritySettings.SectionName}:KeysFile' must be a plain file name.")
             .Validate(s => s.Jwt.SigningKey is null || IsValidSigningKey(s.Jwt.SigningKey), $"Setting '{SecuritySettings.SectionName}:Jwt:SigningKey' must be base64 of at least 32 bytes.")
             .Validate(s => !s.Jwt.IsConfigured || !string.IsNullOrWhiteSpace(s.Jwt.Audience), $"Setting '{SecuritySettings.SectionName}:Jwt:Audience' is required when JWT bearer tokens are configured.")
+            .Validate(s => s.RateLimit.Burst >= 1 && s.RateLimit.PerSecond >= 1, $"Settings '{SecuritySettings.SectionName}:RateLimit:Burst' and ':PerSecond' must be at least 1.")
             .ValidateOnStart();
         builder.Services.AddSingleton(sp => new ApiKeyStore(
             Path.Combine(sp.GetRequiredService<ServerSettings>().DataDirectory, sp.GetRequiredService<IOptions<SecuritySettings>>().Value.KeysFile)));
@@ -46,8 +48,41 @@ public static partial class SecurityHostingExtensions
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<SecuritySettings>>((o, security) => ConfigureJwt(o, security.Value.Jwt));
         builder.Services.AddAuthorization();
+        builder.Services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(PartitionOf);
+            o.OnRejected = async (rejected, cancellationToken) =>
+            {
+                var seconds = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)) : 1;
+                rejected.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                await Problem(rejected.HttpContext, StatusCodes.Status429TooManyRequests, "Too many requests", $"'{rejected.HttpContext.User.Identity?.Name}' sent more requests than its rate limit allows; retry after {seconds} s.");
+            };
+        });
         return builder;
     }
+
+    /// <summary>One token bucket per authenticated principal on the doors; nothing else is limited.</summary>
+    private static RateLimitPartition<string> PartitionOf(HttpContext context)
+    {
+        var limits = context.RequestServices.GetRequiredService<IOptions<SecuritySettings>>().Value.RateLimit;
+        if (!limits.Enabled || context.User.Identity is not { IsAuthenticated: true, Name: { } principal } || !IsDoor(context.Request.Path))
+        {
+            return RateLimitPartition.GetNoLimiter(string.Empty);
+        }
+
+        return RateLimitPartition.GetTokenBucketLimiter(principal, _ => new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = limits.Burst,
+            TokensPerPeriod = limits.PerSecond,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        });
+    }
+
+    private static bool IsDoor(PathString path) =>
+        path.StartsWithSegments("/mcp") || path.StartsWithSegments("/api/v1") || path.StartsWithSegments("/ws");
 
     /// <summary>
     /// Refuses to serve anything but loopback clients while no credential is configured (true when the server may start).
@@ -84,7 +119,7 @@ public static partial class SecurityHostingExtensions
         app.Use(async (context, next) =>
         {
             var path = context.Request.Path;
-            if (!(path.StartsWithSegments("/mcp") || path.StartsWithSegments("/api/v1") || path.StartsWithSegments("/ws")))
+            if (!IsDoor(path))
             {
                 await next(context);
                 return;
@@ -124,6 +159,9 @@ public static partial class SecurityHostingExtensions
 
             await next(context);
         });
+
+        // After authentication, so the limits are per principal.
+        app.UseRateLimiter();
         return app;
     }
 

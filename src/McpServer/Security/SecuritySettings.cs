@@ -14,6 +14,26 @@ public sealed class SecuritySettings
 
     /// <summary>JWT bearer tokens from an OpenID Connect issuer.</summary>
     public JwtSettings Jwt { get; set; } = new();
+
+    /// <summary>Per-principal request rate limits.</summary>
+    public RateLimitSettings RateLimit { get; set; } = new();
+}
+
+/// <summary>
+/// A token bucket per authenticated principal over the doors: <see cref="Burst"/> requests at once, refilled at
+/// <see cref="PerSecond"/> a second; a request beyond it gets 429 with Retry-After. Anonymous clients (possible only on
+/// loopback, without credentials configured) are not limited.
+/// </summary>
+public sealed class RateLimitSettings
+{
+    /// <summary>Whether the limits apply. Default true.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Requests a principal may make at once. Default 400.</summary>
+    public int Burst { get; set; } = 400;
+
+    /// <summary>Requests a second a principal may sustain. Default 200.</summary>
+    public int PerSecond { get; set; } = 200;
 }
 
 /// <summary>
