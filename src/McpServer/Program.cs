@@ -11,6 +11,12 @@ if (args.Length > 0 && args[0] == "keys")
     return await KeysCommand.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "audit")
+{
+    // dotnet run --project src/McpServer -- audit verify
+    return AuditCommand.Run(args[1..]);
+}
+
 if (args.Contains("--stdio", StringComparer.Ordinal))
 {
     // MCP over stdin/stdout; logs go to stderr so they never corrupt the protocol stream.

@@ -36,7 +36,31 @@ internal static class AdminApi
                 "Writes pending access statistics and link strengths to the store, then compacts the SQLite file (merges full-text index " +
                 "segments, vacuums, truncates the write-ahead log) and reports the file sizes after. Writes wait while it runs.");
 
+        group.MapGet("/audit", ReadAudit)
+            .WithName("ReadAudit")
+            .WithSummary("Read the audit log")
+            .WithDescription(
+                "Answers audit entries after a sequence number, oldest first: who (principal), what (action), which memory, when and the outcome, " +
+                "refused attempts included. Each entry carries the hash of the one before it; 'dotnet run --project src/McpServer -- audit verify' checks the chain.")
+            .ProducesValidationProblem();
+
         return group;
+    }
+
+    private static Results<Ok<IReadOnlyList<Security.AuditEntry>>, ValidationProblem> ReadAudit(
+        Security.AuditLog audit,
+        [Description("Entries after this sequence number (default 0: from the start).")] long since = 0,
+        [Description("Most entries to answer (1 to 1000, default 100).")] int limit = 100)
+    {
+        if (since < 0 || limit is < 1 or > 1000)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                [since < 0 ? "since" : "limit"] = [since < 0 ? "since must be 0 or more." : "limit must be between 1 and 1000."],
+            });
+        }
+
+        return TypedResults.Ok(audit.Read(since, limit));
     }
 
     private static async Task<Ok<MemoryStats>> GetStatsAsync(

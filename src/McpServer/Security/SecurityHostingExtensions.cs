@@ -34,6 +34,8 @@ public static partial class SecurityHostingExtensions
             .Validate(s => !s.Jwt.IsConfigured || !string.IsNullOrWhiteSpace(s.Jwt.Audience), $"Setting '{SecuritySettings.SectionName}:Jwt:Audience' is required when JWT bearer tokens are configured.")
             .Validate(s => s.RateLimit.Burst >= 1 && s.RateLimit.PerSecond >= 1, $"Settings '{SecuritySettings.SectionName}:RateLimit:Burst' and ':PerSecond' must be at least 1.")
             .ValidateOnStart();
+        builder.Services.AddSingleton(sp => new AuditLog(
+            Path.Combine(sp.GetRequiredService<ServerSettings>().DataDirectory, sp.GetRequiredService<IOptions<SecuritySettings>>().Value.AuditFile)));
         builder.Services.AddSingleton(sp => new ApiKeyStore(
             Path.Combine(sp.GetRequiredService<ServerSettings>().DataDirectory, sp.GetRequiredService<IOptions<SecuritySettings>>().Value.KeysFile)));
 
@@ -127,22 +129,27 @@ public static partial class SecurityHostingExtensions
 
             var keys = context.RequestServices.GetRequiredService<ApiKeyStore>();
             var security = context.RequestServices.GetRequiredService<IOptions<SecuritySettings>>().Value;
+            var audit = context.RequestServices.GetRequiredService<AuditLog>();
+            var (action, mcpTarget) = await AuditRecorder.DescribeAsync(context);
             if (!keys.HasActiveKeys && !security.Jwt.IsConfigured)
             {
                 // No credentials exist: loopback clients only (a test server has no remote address).
                 if (context.Connection.RemoteIpAddress is { } remote && !IPAddress.IsLoopback(remote))
                 {
+                    audit.Append("?", action, mcpTarget, "403");
                     await Problem(context, StatusCodes.Status403Forbidden, "Only local clients are served", "No API key or token issuer is configured, so only clients on this machine (loopback) are served. Create a key with 'keys create' and send it as a bearer token.");
                     return;
                 }
 
                 await next(context);
+                AuditRecorder.Completed(context, audit, "anonymous", action, mcpTarget);
                 return;
             }
 
             var result = await context.AuthenticateAsync(SchemeName);
             if (!result.Succeeded || result.Principal?.Identity?.IsAuthenticated != true)
             {
+                audit.Append("?", action, mcpTarget, "401");
                 context.Response.Headers.WWWAuthenticate = "Bearer";
                 await Problem(context, StatusCodes.Status401Unauthorized, "Authentication required", result.Failure is { } failure
                     ? $"The credentials were refused: {Describe(failure)}"
@@ -151,13 +158,16 @@ public static partial class SecurityHostingExtensions
             }
 
             context.User = result.Principal;
+            var principal = context.User.Identity?.Name ?? "?";
             if (path.StartsWithSegments("/api/v1/admin") && !context.User.IsInRole(AdminRole))
             {
+                audit.Append(principal, action, mcpTarget, "403");
                 await Problem(context, StatusCodes.Status403Forbidden, "Administrators only", $"'{context.User.Identity?.Name}' is not an administrator; admin endpoints need the admin role.");
                 return;
             }
 
             await next(context);
+            AuditRecorder.Completed(context, audit, principal, action, mcpTarget);
         });
 
         // After authentication, so the limits are per principal.

@@ -9,6 +9,9 @@ public sealed class SecuritySettings
     /// <summary>The API key file inside the data folder. Default "api-keys.json".</summary>
     public string KeysFile { get; set; } = "api-keys.json";
 
+    /// <summary>The audit log file inside the data folder. Default "audit.jsonl".</summary>
+    public string AuditFile { get; set; } = "audit.jsonl";
+
     /// <summary>The principal the stdio server acts as (it has no network peer to authenticate). Default "local".</summary>
     public string LocalPrincipal { get; set; } = "local";
 

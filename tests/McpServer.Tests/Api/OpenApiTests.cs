@@ -24,6 +24,7 @@ public sealed partial class OpenApiTests(ApiServer server) : IClassFixture<ApiSe
         ("get", "/api/v1/admin/stats"),
         ("post", "/api/v1/admin/reindex"),
         ("post", "/api/v1/admin/compact"),
+        ("get", "/api/v1/admin/audit"),
     ];
 
     private readonly HttpClient _client = server.Client;
