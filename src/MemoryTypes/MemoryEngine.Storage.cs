@@ -314,7 +314,7 @@ public sealed partial class MemoryEngine
         for (int i = 0; i < inputs.Length; i++)
         {
             var (record, vector) = batch.MemoryUpserts[i];
-            inputs[i] = (FlatVectorIndex.Prepare(vector.Span), analyze ? indexes[record.Namespace].Keywords.Analyze(NamespaceIndex.IndexText(record)) : null);
+            inputs[i] = (FlatVectorIndex.Prepare(vector), analyze ? indexes[record.Namespace].Keywords.Analyze(NamespaceIndex.IndexText(record)) : null);
         }
 
         return inputs;

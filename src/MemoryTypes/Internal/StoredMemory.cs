@@ -69,8 +69,9 @@ internal sealed class StoredMemory
     /// <summary>The collection definition, with the vector dimensions of the configured embedding model.</summary>
     /// <remarks>
     /// Only the namespace is indexed: the engine reads the store by namespace when it loads a namespace and by id,
-    /// and answers every other query from its hot index. Each extra index costs ingest speed. The content stays
-    /// full-text indexed so tools that query the store directly can still search it.
+    /// and answers every other query (keyword search included) from its hot index. Each extra index costs ingest
+    /// speed, and a full-text index of the content would be a second, plaintext copy of every memory on disk (which
+    /// encryption at rest must not have). Stores created before this had one; it is kept up to date there.
     /// </remarks>
     public static VectorStoreCollectionDefinition Definition(int dimensions) => new()
     {
@@ -79,7 +80,7 @@ internal sealed class StoredMemory
             new VectorStoreKeyProperty(nameof(Id), typeof(string)),
             new VectorStoreDataProperty(nameof(Namespace), typeof(string)) { IsIndexed = true },
             new VectorStoreDataProperty(nameof(Kind), typeof(string)),
-            new VectorStoreDataProperty(nameof(Content), typeof(string)) { IsFullTextIndexed = true },
+            new VectorStoreDataProperty(nameof(Content), typeof(string)),
             new VectorStoreDataProperty(nameof(Tags), typeof(List<string>)),
             new VectorStoreDataProperty(nameof(MetadataJson), typeof(string)),
             new VectorStoreDataProperty(nameof(Importance), typeof(double)),

@@ -114,17 +114,25 @@ internal sealed class FlatVectorIndex : IDisposable
     /// Normalizes and quantizes a vector without touching the index, so the work can run on another thread (for
     /// example while the store writes).
     /// </summary>
-    public static PreparedVector Prepare(ReadOnlySpan<float> vector)
+    public static PreparedVector Prepare(ReadOnlySpan<float> vector) => Prepare(new ReadOnlyMemory<float>(vector.ToArray()));
+
+    /// <summary>
+    /// Like <see cref="Prepare(ReadOnlySpan{float})"/>, but a vector that is already of unit length is used as it is
+    /// (not copied) until it is stored: ingest of normalized embeddings allocates only the int8 code.
+    /// </summary>
+    public static PreparedVector Prepare(ReadOnlyMemory<float> vector)
     {
-        var normalized = vector.ToArray();
-        var norm = TensorPrimitives.Norm(normalized);
+        var norm = TensorPrimitives.Norm(vector.Span);
+        var normalized = vector;
         if (norm > 0 && Math.Abs(norm - 1f) > 1e-6f)
         {
-            TensorPrimitives.Divide(normalized, norm, normalized);
+            var copy = vector.ToArray();
+            TensorPrimitives.Divide(copy, norm, copy);
+            normalized = copy;
         }
 
-        var codes = new sbyte[normalized.Length];
-        float scale = Quantize(normalized, codes);
+        var codes = new sbyte[vector.Length];
+        float scale = Quantize(normalized.Span, codes);
         return new PreparedVector(normalized, codes, scale);
     }
 
@@ -137,7 +145,7 @@ internal sealed class FlatVectorIndex : IDisposable
         }
 
         Version++;
-        vector.Normalized.CopyTo(_data.AsSpan(slot * _dimensions, _dimensions));
+        vector.Normalized.Span.CopyTo(_data.AsSpan(slot * _dimensions, _dimensions));
         _scales[slot] = vector.Scale;
         InstallFinishedGraph();
         if (_codes is { } codes)
@@ -802,4 +810,4 @@ internal sealed class FlatVectorIndex : IDisposable
 /// <param name="Normalized">The unit vector.</param>
 /// <param name="Codes">Its int8 code.</param>
 /// <param name="Scale">The code's scale.</param>
-internal sealed record PreparedVector(float[] Normalized, sbyte[] Codes, float Scale);
+internal sealed record PreparedVector(ReadOnlyMemory<float> Normalized, sbyte[] Codes, float Scale);
