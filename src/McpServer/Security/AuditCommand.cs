@@ -1,4 +1,3 @@
-using KernelMemoryPlus.Server.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace KernelMemoryPlus.Server.Security;
@@ -17,10 +16,7 @@ public static class AuditCommand
             return 1;
         }
 
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
-        builder.AddKernelMemoryPlusEngine();
-        builder.AddKernelMemoryPlusSecurity();
-        using var host = builder.Build();
+        using var host = SecurityHostingExtensions.BuildCommandHost();
         try
         {
             var path = host.Services.GetRequiredService<AuditLog>().Path;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using KernelMemoryPlus.Server.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace KernelMemoryPlus.Server.Security;
@@ -59,10 +58,7 @@ public static class KeysCommand
 
     private static int Run(Func<ApiKeyStore, int> action)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
-        builder.AddKernelMemoryPlusEngine();
-        builder.AddKernelMemoryPlusSecurity();
-        using var host = builder.Build();
+        using var host = SecurityHostingExtensions.BuildCommandHost();
         try
         {
             return action(host.Services.GetRequiredService<ApiKeyStore>());

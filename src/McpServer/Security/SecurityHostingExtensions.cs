@@ -87,6 +87,18 @@ public static partial class SecurityHostingExtensions
         path.StartsWithSegments("/mcp") || path.StartsWithSegments("/api/v1") || path.StartsWithSegments("/ws");
 
     /// <summary>
+    /// A host with the server's settings, data folder and security services, not started: for the command-line verbs
+    /// (<c>keys</c>, <c>audit</c>) that work on the data folder beside or instead of a running server.
+    /// </summary>
+    public static IHost BuildCommandHost()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
+        builder.AddKernelMemoryPlusEngine();
+        builder.AddKernelMemoryPlusSecurity();
+        return builder.Build();
+    }
+
+    /// <summary>
     /// Refuses to serve anything but loopback clients while no credential is configured (true when the server may start).
     /// </summary>
     /// <returns>False (and an error logged) when the server is asked to listen beyond loopback without credentials.</returns>

@@ -183,11 +183,10 @@ internal sealed class Bm25Index
     /// <param name="top">How many documents.</param>
     public List<(int Slot, double Score)> Top(IReadOnlyList<(string Term, double Weight)> terms, Func<int, bool>? accept, int top)
     {
-        var result = new List<(int, double)>();
         int n = _docs.Count;
         if (n == 0 || top <= 0 || terms.Count == 0)
         {
-            return result;
+            return [];
         }
 
         int size = _lengths.Length;
@@ -226,32 +225,7 @@ internal sealed class Bm25Index
                 }
             }
 
-            var heap = new PriorityQueue<int, (double Score, int Slot)>(Math.Min(top, touched.Count) + 1, WorstFirst.Instance);
-            foreach (var slot in touched)
-            {
-                if (state[slot] < 0)
-                {
-                    continue;
-                }
-
-                var key = (scores[slot], slot);
-                if (heap.Count < top)
-                {
-                    heap.Enqueue(slot, key);
-                }
-                else if (heap.TryPeek(out _, out var worst) && WorstFirst.Instance.Compare(key, worst) > 0)
-                {
-                    heap.DequeueEnqueue(slot, key);
-                }
-            }
-
-            while (heap.TryDequeue(out var slot, out var key))
-            {
-                result.Add((slot, key.Score));
-            }
-
-            result.Reverse();
-            return result;
+            return TakeTop(scores, state, touched, top);
         }
         finally
         {

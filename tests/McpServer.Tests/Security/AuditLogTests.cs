@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using KernelMemoryPlus.Server.Security;
@@ -131,22 +130,8 @@ public sealed class AuditLogTests
 
     private static async Task<(int Exit, string Output)> VerifyAsync(string dataDirectory)
     {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = dataDirectory,
-        };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "KernelMemoryPlus.McpServer.dll"));
-        info.ArgumentList.Add("audit");
-        info.ArgumentList.Add("verify");
-        info.Environment["KMP_DATA_DIR"] = dataDirectory;
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync(Ct);
-        var errors = process.StandardError.ReadToEndAsync(Ct);
-        await process.WaitForExitAsync(Ct);
-        return (process.ExitCode, await output + await errors);
+        var (exit, output, errors) = await ServerProcess.RunVerbAsync(dataDirectory, Ct, "audit", "verify");
+        return (exit, output + errors);
     }
 
     private static Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string path, string key, string? json)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using KernelMemoryPlus.Server.Security;
 
 namespace KernelMemoryPlus.Server.Tests.Security;
@@ -68,28 +67,6 @@ public sealed class ExposureTests
         Assert.Contains("root", badRoleErrors, StringComparison.Ordinal);
     }
 
-    private static async Task<(int Exit, string Output, string Errors)> RunKeysAsync(string dataDirectory, params string[] arguments)
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = dataDirectory,
-        };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "KernelMemoryPlus.McpServer.dll"));
-        info.ArgumentList.Add("keys");
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        info.Environment["KMP_DATA_DIR"] = dataDirectory;
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var errors = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        return (process.ExitCode, await output, await errors);
-    }
+    private static Task<(int Exit, string Output, string Errors)> RunKeysAsync(string dataDirectory, params string[] arguments) =>
+        ServerProcess.RunVerbAsync(dataDirectory, TestContext.Current.CancellationToken, ["keys", .. arguments]);
 }

@@ -240,7 +240,7 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
         foreach (var deletion in checkedDeletions)
         {
             var doomed = deletion.Observations.ToHashSet(StringComparer.Ordinal);
-            foreach (var fact in snapshot.ObservationsOf(GraphSnapshot.Key(deletion.EntityName)).Where(f => doomed.Contains(ObservationText(f))).ToList())
+            foreach (var fact in snapshot.ObservationsOf(GraphSnapshot.Key(deletion.EntityName)).Where(f => doomed.Contains(SemanticMemory.ObservationText(f))).ToList())
             {
                 await engine.ForgetAsync(fact.Id, cancellationToken: cancellationToken);
                 snapshot.ObservationsByKey[GraphSnapshot.Key(deletion.EntityName)].Remove(fact);
@@ -320,11 +320,8 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
         return ToGraph(snapshot, snapshot.Entities.OrderBy(e => e.Id, StringComparer.Ordinal).ToList());
     }
 
-    /// <summary>The text of an observation fact: its content after "{name}: ", or its object.</summary>
-    public static string ObservationText(MemoryRecord fact) => SemanticMemory.ObservationText(fact);
-
     public static GraphEntity ToEntity(GraphSnapshot snapshot, MemoryRecord entity) =>
-        new(entity.Subject!, entity.Object ?? "thing", snapshot.ObservationsOf(GraphSnapshot.Key(entity.Subject!)).Select(ObservationText).ToList());
+        new(entity.Subject!, entity.Object ?? "thing", snapshot.ObservationsOf(GraphSnapshot.Key(entity.Subject!)).Select(SemanticMemory.ObservationText).ToList());
 
     public GraphEntity CheckEntity(GraphEntity? entity, string field)
     {
