@@ -17,6 +17,12 @@ if (args.Length > 0 && args[0] == "audit")
     return AuditCommand.Run(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "encryption")
+{
+    // dotnet run --project src/McpServer -- encryption status|rotate
+    return await EncryptionCommand.RunAsync(args[1..]);
+}
+
 if (args.Contains("--stdio", StringComparer.Ordinal))
 {
     // MCP over stdin/stdout; logs go to stderr so they never corrupt the protocol stream.

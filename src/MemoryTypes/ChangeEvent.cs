@@ -8,4 +8,8 @@ namespace KernelMemoryPlus;
 /// <param name="Version">The memory's version after the change (the last version for a delete); 0 for links.</param>
 /// <param name="At">When it happened.</param>
 /// <param name="Author">Who did it, when known.</param>
-public sealed record ChangeEvent(long Sequence, string Namespace, ChangeOperation Operation, string EntityId, long Version, DateTimeOffset At, string? Author);
+public sealed record ChangeEvent(long Sequence, string Namespace, ChangeOperation Operation, string EntityId, long Version, DateTimeOffset At, string? Author)
+{
+    /// <summary>True when the memory is private to its author (only those who may read it see the change).</summary>
+    public bool Private { get; init; }
+}

@@ -1,3 +1,5 @@
+using KernelMemoryPlus.Encryption;
+
 namespace KernelMemoryPlus;
 
 /// <summary>Settings of the memory engine. Validated when the engine starts; a bad value names the setting to change.</summary>
@@ -36,8 +38,32 @@ public sealed class KernelMemoryPlusOptions
     /// <summary>How often access statistics gathered by recalls are written to the store. Default 5 seconds.</summary>
     public TimeSpan AccessFlushInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Refuse calls made without a current <see cref="MemoryPrincipal"/> (the server sets this, so no door can reach
+    /// the engine without an authenticated caller). Default false: an application embedding the engine is trusted.
+    /// </summary>
+    public bool RequirePrincipal { get; set; }
+
     /// <summary>Name of the store collection holding memories. Default "kmp_memories".</summary>
     public string MemoriesCollection { get; set; } = "kmp_memories";
+
+    /// <summary>
+    /// Folder where the approximate vector index (HNSW graph) of large namespaces is saved, so that a restart loads it
+    /// and applies the changes made since instead of rebuilding it. Null or empty (the default): not saved; the graph
+    /// is rebuilt in the background after each start. Put it beside the database (the server uses "index" in its data
+    /// folder); the files hold quantized vectors and hashes, no memory content.
+    /// </summary>
+    public string? VectorIndexDirectory { get; set; }
+
+    /// <summary>Vectors in a namespace from which the approximate index is used (tests lower it).</summary>
+    internal int ApproximateIndexThreshold { get; set; } = Retrieval.FlatVectorIndex.DefaultApproximateThreshold;
+
+    /// <summary>
+    /// Encryption at rest: on by default; memory contents and metadata are sealed with AES-256-GCM under a key from
+    /// <see cref="EncryptionOptions.Key"/>, <see cref="EncryptionOptions.KeyFile"/>, or a key file
+    /// generated beside the SQLite database. See <see cref="EncryptionOptions"/>.
+    /// </summary>
+    public EncryptionOptions Encryption { get; set; } = new();
 
     internal void Validate()
     {
@@ -76,6 +102,12 @@ public sealed class KernelMemoryPlusOptions
             throw new InvalidOperationException($"KernelMemoryPlus setting '{nameof(MemoriesCollection)}' must not be empty.");
         }
 
+        if (Encryption is null)
+        {
+            throw new InvalidOperationException($"KernelMemoryPlus setting '{nameof(Encryption)}' must not be null.");
+        }
+
+        Encryption.Validate();
         try
         {
             Weights.Validate(nameof(Weights));

@@ -47,7 +47,7 @@ public sealed partial class MemoryEngine
                     _ => throw new MemoryValidationException($"items[{i}]", "Unknown kind of write."),
                 };
             }
-            catch (Exception ex) when (ex is MemoryValidationException or MemoryNotFoundException or VersionConflictException or Embeddings.EmbeddingMismatchException)
+            catch (Exception ex) when (ex is MemoryValidationException or MemoryNotFoundException or VersionConflictException or MemoryAccessDeniedException or Embeddings.EmbeddingMismatchException)
             {
                 errors.Add(new MemoryBatchError(i, ex));
             }
@@ -107,11 +107,21 @@ public sealed partial class MemoryEngine
                     var next = plan.Record with { Version = latest.Version + 1, UpdatedAt = Now() };
                     var vector = vectors.TryGetValue(next.Id, out var v) ? v : ReadLocked(index, ix => ix.Vectors.Get(ix.SlotOf(next.Id)!.Value).ToArray());
                     batch.Upsert(next, vector, ChangeOperation.Updated);
+                    if (plan.Conflict is { } conflict)
+                    {
+                        batch.Conflicts.Add(conflict with { ResultVersion = next.Version });
+                    }
+
                     results[i] = new MemoryWriteResult(i, ChangeOperation.Updated, next.Id, next);
                 }
                 else
                 {
                     batch.Delete(latest);
+                    if (plan.Conflict is { } conflict)
+                    {
+                        batch.Conflicts.Add(conflict);
+                    }
+
                     foreach (var link in ReadLocked(index, ix => ix.LinksOf(latest.Id, LinkDirection.Both).ToList()))
                     {
                         if (!batch.LinkDeletes.Any(l => l.Id == link.Id))
@@ -153,26 +163,40 @@ public sealed partial class MemoryEngine
 
         var validated = ValidateUpdate(update.Changes, prefix);
         var (_, current) = await FindAsync(state, update.Id, cancellationToken);
-        CheckVersion(current, update.ExpectedVersion);
+        EnsureCanWrite(state, current);
+        var conflict = await ResolveConflictAsync(state, current, update.ExpectedVersion, cancellationToken);
+        if (conflict is { Policy: ConflictPolicy.Merge })
+        {
+            validated = MergeUpdate(current, validated, state.Access.Get(current.Namespace).MergeContent);
+        }
+
         if (!touched.Add(update.Id))
         {
             throw new MemoryValidationException(prefix + "id", $"Memory '{update.Id}' appears more than once in the batch.");
         }
 
-        return new Plan(MemoryWrite.Kind.Update, ApplyUpdate(current, validated, prefix), current, validated, null);
+        return new Plan(MemoryWrite.Kind.Update, ApplyUpdate(current, validated, prefix), current, validated, null) { Conflict = conflict };
     }
 
     private async Task<Plan> PlanDeleteAsync(State state, MemoryWrite.Delete delete, string prefix, HashSet<string> touched, CancellationToken cancellationToken)
     {
         InputValidator.Id(delete.Id, prefix + "id");
         var (_, current) = await FindAsync(state, delete.Id, cancellationToken);
-        CheckVersion(current, delete.ExpectedVersion);
+        EnsureCanWrite(state, current);
+        var conflict = await ResolveConflictAsync(state, current, delete.ExpectedVersion, cancellationToken);
+        if (conflict is { Policy: not ConflictPolicy.LastWriterWins })
+        {
+            // Merge cannot merge a delete.
+            await state.Conflicts.UpsertAsync(StoredConflict.From(conflict with { Outcome = "rejected" }), cancellationToken);
+            throw new VersionConflictException(current.Id, delete.ExpectedVersion!.Value, current.Version);
+        }
+
         if (!touched.Add(delete.Id))
         {
             throw new MemoryValidationException(prefix + "id", $"Memory '{delete.Id}' appears more than once in the batch.");
         }
 
-        return new Plan(MemoryWrite.Kind.Delete, current, current, null, null);
+        return new Plan(MemoryWrite.Kind.Delete, current, current, null, null) { Conflict = conflict };
     }
 
     /// <summary>Validates the fields of an update once, before it is applied to any version.</summary>
@@ -189,7 +213,7 @@ public sealed partial class MemoryEngine
             update.Metadata is null ? null : InputValidator.Metadata(update.Metadata, _options, prefix + "metadata"),
             update.Importance is null ? null : InputValidator.Importance(update.Importance, prefix + "importance"),
             update.Steps is null ? null : ValidateSteps(update.Steps, prefix + "steps"),
-            InputValidator.ShortText(update.Author, prefix + "author"));
+            Caller() is null ? InputValidator.ShortText(update.Author, prefix + "author") : null); // behind a door the author stays who wrote it
     }
 
     /// <summary>The record after a validated update (version and time are set when it commits).</summary>
@@ -204,6 +228,7 @@ public sealed partial class MemoryEngine
             OccurredAt = u.Update.OccurredAt is { } occurred ? RecordMapper.Truncate(occurred) : current.OccurredAt,
             ValidTo = u.Update.ValidTo is { } validTo ? RecordMapper.Truncate(validTo) : current.ValidTo,
             Pinned = u.Update.Pinned ?? current.Pinned,
+            Private = u.Update.Private ?? current.Private,
             Steps = u.Steps ?? current.Steps,
             Author = u.Author ?? current.Author,
         };
@@ -224,5 +249,9 @@ public sealed partial class MemoryEngine
         IReadOnlyList<string>? Steps,
         string? Author);
 
-    private sealed record Plan(MemoryWrite.Kind Kind, MemoryRecord Record, MemoryRecord? Current, ValidatedUpdate? Update, NewMemory? Input);
+    private sealed record Plan(MemoryWrite.Kind Kind, MemoryRecord Record, MemoryRecord? Current, ValidatedUpdate? Update, NewMemory? Input)
+    {
+        /// <summary>A conflict the namespace's policy let through, recorded with the write.</summary>
+        public ConflictResolution? Conflict { get; init; }
+    }
 }

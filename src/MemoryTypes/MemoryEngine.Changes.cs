@@ -30,24 +30,47 @@ public sealed partial class MemoryEngine
 
         InputValidator.Limit(limit, _options);
         var state = await GetStateAsync(cancellationToken);
+        if (ns is not null && await ReadScopeAsync(state, ns, cancellationToken) == ReadScope.Nothing)
+        {
+            return new ChangePage([], since, false);
+        }
+
+        // Only the changes the caller may see; the pages of the feed are read until the page is full or the feed
+        // ends, and "next" moves past what was skipped so the caller never reads it again.
+        var visible = ChangeFilter(state);
         var options = new FilteredRecordRetrievalOptions<StoredChange> { OrderBy = o => o.Ascending(c => c.Seq) };
-        var query = ns is null
-            ? state.Changes.GetAsync(c => c.Seq > since, limit + 1, options, cancellationToken)
-            : state.Changes.GetAsync(c => c.Seq > since && c.Namespace == ns, limit + 1, options, cancellationToken);
         var changes = new List<ChangeEvent>(Math.Min(limit + 1, 1024));
-        await foreach (var stored in query)
+        long scanned = since;
+        while (true)
         {
-            changes.Add(RecordMapper.ToChange(stored));
-        }
+            long after = scanned;
+            var query = ns is null
+                ? state.Changes.GetAsync(c => c.Seq > after, limit + 1, options, cancellationToken)
+                : state.Changes.GetAsync(c => c.Seq > after && c.Namespace == ns, limit + 1, options, cancellationToken);
+            int read = 0;
+            await foreach (var stored in query)
+            {
+                read++;
+                var change = RecordMapper.ToChange(stored);
+                if (visible is null || visible(change))
+                {
+                    if (changes.Count == limit)
+                    {
+                        // One more visible change exists beyond the page.
+                        return new ChangePage(changes, scanned, true);
+                    }
 
-        bool hasMore = changes.Count > limit;
-        if (hasMore)
-        {
-            changes.RemoveAt(limit);
-        }
+                    changes.Add(change);
+                }
 
-        long next = changes.Count > 0 ? changes[^1].Sequence : since;
-        return new ChangePage(changes, next, hasMore);
+                scanned = change.Sequence;
+            }
+
+            if (read <= limit)
+            {
+                return new ChangePage(changes, scanned, false);
+            }
+        }
     }
 
     /// <summary>
@@ -71,7 +94,15 @@ public sealed partial class MemoryEngine
             throw new MemoryValidationException("capacity", "capacity must be positive.");
         }
 
-        await GetStateAsync(cancellationToken);
+        var state = await GetStateAsync(cancellationToken);
+        if (ns is not null)
+        {
+            // Refused up front when the caller may read nothing of the namespace.
+            await ReadScopeAsync(state, ns, cancellationToken);
+        }
+
+        // Checked for every live change with the grants as they are then: a revoked grant stops the stream's changes.
+        var visible = ChangeFilter(state);
 
         // Register before replaying so nothing committed in between is missed; duplicates are skipped by sequence.
         var watcher = new Watcher(ns, capacity);
@@ -88,9 +119,10 @@ public sealed partial class MemoryEngine
                 var page = await GetChangesAsync(ns, last, Math.Min(_options.MaxResults, 500), cancellationToken);
                 foreach (var change in page.Changes)
                 {
-                    last = change.Sequence;
                     yield return change;
                 }
+
+                last = page.NextSince;
 
                 if (!page.HasMore)
                 {
@@ -120,7 +152,10 @@ public sealed partial class MemoryEngine
                 }
 
                 last = change.Sequence;
-                yield return change;
+                if (visible is null || visible(change))
+                {
+                    yield return change;
+                }
             }
         }
         finally

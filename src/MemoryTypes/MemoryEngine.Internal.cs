@@ -9,8 +9,9 @@ public sealed partial class MemoryEngine
     {
         InputValidator.Namespace(ns);
         var state = await GetStateAsync(cancellationToken);
+        var scope = await ReadScopeAsync(state, ns, cancellationToken);
         var index = await GetIndexAsync(state, ns, cancellationToken);
-        return ReadLocked(index, i => i.Records.Where(predicate).ToList());
+        return ReadLocked(index, i => i.Records.Where(r => scope.Sees(r) && predicate(r)).ToList());
     }
 
     /// <summary>
@@ -21,18 +22,23 @@ public sealed partial class MemoryEngine
     {
         InputValidator.Namespace(ns);
         var state = await GetStateAsync(cancellationToken);
+        var scope = await ReadScopeAsync(state, ns, cancellationToken);
         var index = await GetIndexAsync(state, ns, cancellationToken);
-        return ReadLocked(index, i => i.BySubject(subjectKey).Where(predicate).ToList());
+        return ReadLocked(index, i => i.BySubject(subjectKey).Where(r => scope.Sees(r) && predicate(r)).ToList());
     }
 
-    /// <summary>Reads a namespace's hot index under its read lock (for facades that need a consistent view).</summary>
-    internal async Task<T> ReadIndexAsync<T>(string ns, Func<NamespaceIndex, DateTimeOffset, T> read, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads a namespace's hot index under its read lock (for facades that need a consistent view); the reader gets
+    /// the caller's visibility filter (null: everything is visible) and must apply it to every record it returns.
+    /// </summary>
+    internal async Task<T> ReadIndexAsync<T>(string ns, Func<NamespaceIndex, DateTimeOffset, Func<MemoryRecord, bool>?, T> read, CancellationToken cancellationToken)
     {
         InputValidator.Namespace(ns);
         var state = await GetStateAsync(cancellationToken);
+        var scope = await ReadScopeAsync(state, ns, cancellationToken);
         var index = await GetIndexAsync(state, ns, cancellationToken);
         var now = Now();
-        return ReadLocked(index, i => read(i, now));
+        return ReadLocked(index, i => read(i, now, scope.Filter));
     }
 
     /// <summary>A link with its weight as it is at <paramref name="now"/> (faded by disuse).</summary>
@@ -68,11 +74,13 @@ public sealed partial class MemoryEngine
         try
         {
             var closeAt = record.ValidFrom ?? now;
-            var replaced = ReadLocked(index, i => Candidates(i, subjectKey).Where(r => r.ValidTo is null && selectReplaced(r)).ToList());
+            var scope = await ReadScopeAsync(state, record.Namespace, cancellationToken);
+            var replaced = ReadLocked(index, i => Candidates(i, subjectKey).Where(r => r.ValidTo is null && scope.Sees(r) && selectReplaced(r)).ToList());
             if (supersedesId is not null && replaced.All(r => r.Id != supersedesId))
             {
-                var explicitOld = ReadLocked(index, i => i.Get(supersedesId))
-                    ?? throw new MemoryNotFoundException(supersedesId);
+                var explicitOld = ReadLocked(index, i => i.Get(supersedesId)) is { } found && scope.Sees(found)
+                    ? found
+                    : throw new MemoryNotFoundException(supersedesId);
                 if (explicitOld.ValidTo is not null)
                 {
                     throw new MemoryValidationException("supersedes", $"Memory '{supersedesId}' was already superseded on {explicitOld.ValidTo:O}.");
@@ -127,8 +135,9 @@ public sealed partial class MemoryEngine
         ArgumentNullException.ThrowIfNull(memory);
         var state = await GetStateAsync(cancellationToken);
         var record = Prepare(memory, string.Empty, Now(), state);
+        var scope = await ReadScopeAsync(state, record.Namespace, cancellationToken);
         var index = await GetIndexAsync(state, record.Namespace, cancellationToken);
-        MemoryRecord? Existing() => ReadLocked(index, i => Candidates(i, subjectKey).Where(isSame).OrderBy(r => r.CreatedAt).ThenBy(r => r.Id, StringComparer.Ordinal).FirstOrDefault());
+        MemoryRecord? Existing() => ReadLocked(index, i => Candidates(i, subjectKey).Where(r => scope.Sees(r) && isSame(r)).OrderBy(r => r.CreatedAt).ThenBy(r => r.Id, StringComparer.Ordinal).FirstOrDefault());
         if (Existing() is { } found)
         {
             return (found, false);
@@ -181,7 +190,8 @@ public sealed partial class MemoryEngine
         }
 
         var state = await GetStateAsync(cancellationToken);
-        var (index, _) = await FindAsync(state, ids[0], cancellationToken);
+        var (index, first) = await FindAsync(state, ids[0], cancellationToken);
+        EnsureCanWrite(state, first);
         index.Lock.EnterWriteLock();
         try
         {

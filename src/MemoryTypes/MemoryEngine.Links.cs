@@ -17,7 +17,7 @@ public sealed partial class MemoryEngine
         InputValidator.Id(link.ToId, "toId");
         var type = InputValidator.LinkType(link.Type);
         var weight = InputValidator.Weight(link.Weight);
-        var author = InputValidator.ShortText(link.Author, "author");
+        var author = Caller()?.Id ?? InputValidator.ShortText(link.Author, "author");
         if (link.FromId == link.ToId)
         {
             throw new MemoryValidationException("toId", "A memory cannot be linked to itself.");
@@ -26,6 +26,7 @@ public sealed partial class MemoryEngine
         var state = await GetStateAsync(cancellationToken);
         var (fromIndex, from) = await FindAsync(state, link.FromId, cancellationToken);
         var (_, to) = await FindAsync(state, link.ToId, cancellationToken);
+        EnsureCanWrite(state, from);
 
         await _writeGate.WaitAsync(cancellationToken);
         try
@@ -73,7 +74,8 @@ public sealed partial class MemoryEngine
         InputValidator.Id(toId, "toId");
         var normalizedType = type is null ? null : InputValidator.LinkType(type);
         var state = await GetStateAsync(cancellationToken);
-        var (index, _) = await FindAsync(state, fromId, cancellationToken);
+        var (index, from) = await FindAsync(state, fromId, cancellationToken);
+        EnsureCanWrite(state, from);
         await _writeGate.WaitAsync(cancellationToken);
         try
         {
@@ -115,12 +117,32 @@ public sealed partial class MemoryEngine
         var state = await GetStateAsync(cancellationToken);
         var (index, _) = await FindAsync(state, id, cancellationToken);
         var now = Now();
-        return ReadLocked(index, i => i.LinksOf(id, direction)
+        var links = ReadLocked(index, i => i.LinksOf(id, direction)
             .Where(l => normalizedType is null || l.Type == normalizedType)
             .Select(l => l with { EffectiveWeight = Math.Round(EffectiveWeight(l, now), 6) })
             .OrderByDescending(l => l.EffectiveWeight)
             .ThenBy(l => l.Id, StringComparer.Ordinal)
             .ToList());
+        if (CallerIsTrusted())
+        {
+            return links;
+        }
+
+        // Only links whose other end the caller may read.
+        var visible = new List<MemoryLink>(links.Count);
+        foreach (var link in links)
+        {
+            try
+            {
+                await FindAsync(state, link.FromId == id ? link.ToId : link.FromId, cancellationToken);
+                visible.Add(link);
+            }
+            catch (MemoryNotFoundException)
+            {
+            }
+        }
+
+        return visible;
     }
 
     /// <summary>
@@ -168,7 +190,7 @@ public sealed partial class MemoryEngine
                     foreach (var link in i.LinksOf(current, LinkDirection.Outgoing))
                     {
                         var neighbour = link.FromId == current ? link.ToId : link.FromId;
-                        if (neighbour == id || i.Get(neighbour) is not { } record)
+                        if (neighbour == id || i.Get(neighbour) is not { } record || !CanRead(state, record))
                         {
                             continue;
                         }

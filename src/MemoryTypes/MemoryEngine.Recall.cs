@@ -60,10 +60,23 @@ public sealed partial class MemoryEngine
         }
 
         var state = await GetStateAsync(cancellationToken);
+        var scope = await ReadScopeAsync(state, query.Namespace, cancellationToken);
+        if (scope == ReadScope.Nothing)
+        {
+            return [];
+        }
+
         var index = await GetIndexAsync(state, query.Namespace, cancellationToken);
         var queryVector = FlatVectorIndex.Normalize((await EmbedAsync(state, query.Text, cancellationToken)).Span);
         var now = Now();
         var predicate = FilterEvaluator.Create(query.Filter, now);
+        if (scope.Filter is { } visible)
+        {
+            // Only what the caller may read is a candidate (private memories of others, ungranted ones).
+            var filter = predicate;
+            predicate = r => visible(r) && filter(r);
+        }
+
         var words = TextAnalyzer.Default.Tokenize(query.Text).Where(w => !TextAnalyzer.IsStopWord(w)).Distinct(StringComparer.Ordinal).ToList();
         var terms = words.Select(TextAnalyzer.Stem).Distinct(StringComparer.Ordinal).ToList();
 
@@ -71,7 +84,7 @@ public sealed partial class MemoryEngine
         index.Lock.EnterReadLock();
         try
         {
-            results = Rank(index, query, weights, queryVector, terms, words, predicate, now);
+            results = Rank(index, query, weights, queryVector, terms, words, predicate, scope.Filter is not null, now);
         }
         finally
         {
@@ -94,6 +107,7 @@ public sealed partial class MemoryEngine
         List<string> terms,
         List<string> words,
         Func<MemoryRecord, bool> predicate,
+        bool restricted,
         DateTimeOffset now)
     {
         if (index.Count == 0)
@@ -104,7 +118,7 @@ public sealed partial class MemoryEngine
         int candidates = Math.Max(query.Limit * _options.CandidateMultiplier, 50);
         // The default filter (valid now) is answered from the index's validity arrays without touching records.
         long nowMs = now.ToUnixTimeMilliseconds();
-        Func<int, bool> accept = query.Filter is null
+        Func<int, bool> accept = query.Filter is null && !restricted
             ? slot => index.IsValidAt(slot, nowMs)
             : slot => predicate(index.RecordAt(slot));
 

@@ -63,11 +63,20 @@ public sealed partial class MemoryEngine
             await links.EnsureCollectionExistsAsync(cancellationToken);
             var changes = _store.GetCollection<long, StoredChange>(ChangesCollection);
             await changes.EnsureCollectionExistsAsync(cancellationToken);
+            var accessRows = _store.GetCollection<string, StoredAccess>(AccessCollection);
+            await accessRows.EnsureCollectionExistsAsync(cancellationToken);
+            var conflicts = _store.GetCollection<string, StoredConflict>(ConflictsCollection);
+            await conflicts.EnsureCollectionExistsAsync(cancellationToken);
+            var access = new List<StoredAccess>();
+            await foreach (var row in accessRows.GetAsync(a => a.Kind == StoredAccess.KindNamespace || a.Kind == StoredAccess.KindGrant, int.MaxValue, cancellationToken: cancellationToken))
+            {
+                access.Add(row);
+            }
 
             var sequence = await meta.GetAsync(SequenceKey, cancellationToken: cancellationToken);
             Interlocked.Exchange(ref _lastSequence, sequence is null ? 0 : long.Parse(sequence.Value, CultureInfo.InvariantCulture));
 
-            var state = new State(model, memories, links, changes, meta);
+            var state = new State(model, memories, links, changes, meta, accessRows, conflicts, new AccessTable(access));
             Volatile.Write(ref _state, state);
             LogOpened(model.ModelId, model.Dimensions, _lastSequence);
             return state;
@@ -103,7 +112,11 @@ public sealed partial class MemoryEngine
 
     private async Task<NamespaceIndex> LoadIndexAsync(State state, string ns)
     {
-        var index = new NamespaceIndex(ns, state.Model.Dimensions);
+        var index = new NamespaceIndex(
+            ns,
+            state.Model.Dimensions,
+            _options.ApproximateIndexThreshold,
+            string.IsNullOrWhiteSpace(_options.VectorIndexDirectory) ? null : new VectorIndexPersistence(_options.VectorIndexDirectory, _logger, () => LastSequence));
         var missing = new List<MemoryRecord>();
         var loaded = new List<(MemoryRecord Record, ReadOnlyMemory<float> Vector)>();
         await foreach (var stored in state.Memories.GetAsync(m => m.Namespace == ns, int.MaxValue, new FilteredRecordRetrievalOptions<StoredMemory> { IncludeVectors = true }))
@@ -141,8 +154,9 @@ public sealed partial class MemoryEngine
             index.UpsertLink(DecayLink(RecordMapper.ToLink(link)));
         }
 
-        // A large namespace starts building its approximate vector graph now rather than on its first query.
-        index.Vectors.WarmUp();
+        // A large namespace starts loading (when saved) or building its approximate vector graph now rather than on
+        // its first query.
+        index.WarmUp();
         LogLoaded(ns, index.Count);
         return index;
     }
@@ -165,15 +179,16 @@ public sealed partial class MemoryEngine
     {
         // A memory in a loaded hot index is current there (the indexes follow every committed write), so the store
         // is read only for memories of namespaces not loaded yet.
+        // What the caller may not read does not exist for it.
         if (FindHot(id) is { } hot)
         {
-            return hot;
+            return CanRead(state, hot.Record) ? hot : throw new MemoryNotFoundException(id);
         }
 
         var stored = await state.Memories.GetAsync(id, cancellationToken: cancellationToken) ?? throw new MemoryNotFoundException(id);
         var index = await GetIndexAsync(state, stored.Namespace, cancellationToken);
         var current = ReadLocked(index, i => i.Get(id)) ?? throw new MemoryNotFoundException(id);
-        return (index, current);
+        return CanRead(state, current) ? (index, current) : throw new MemoryNotFoundException(id);
     }
 
     /// <summary>
@@ -228,12 +243,15 @@ public sealed partial class MemoryEngine
             }
         }
 
+        // Enforced here, where every write passes: no path around it.
+        var claims = AuthorizeBatch(state, batch, indexes, newNamespaces);
+
         long sequence = LastSequence;
         var now = Now();
         var changes = new List<ChangeEvent>();
         foreach (var op in batch.Operations)
         {
-            changes.Add(new ChangeEvent(++sequence, op.Namespace, op.Operation, op.EntityId, op.Version, now, op.Author));
+            changes.Add(new ChangeEvent(++sequence, op.Namespace, op.Operation, op.EntityId, op.Version, now, op.Author) { Private = op.Private });
         }
 
         // The hot-index inputs (unit vectors, int8 codes, analyzed text) do not depend on the store: on a batch they
@@ -244,7 +262,7 @@ public sealed partial class MemoryEngine
             : null;
         try
         {
-            await WriteStoreAsync(state, batch, changes, sequence, newNamespaces, cancellationToken);
+            await WriteStoreAsync(state, batch, changes, sequence, newNamespaces, claims, cancellationToken);
         }
         catch
         {
@@ -260,6 +278,7 @@ public sealed partial class MemoryEngine
 
         // Committed: from here on nothing may fail half-way.
         Interlocked.Exchange(ref _lastSequence, sequence);
+        state.Access.Apply(claims);
         foreach (var ns in namespaces)
         {
             state.KnownNamespaces.TryAdd(ns, 0);
@@ -321,7 +340,7 @@ public sealed partial class MemoryEngine
     }
 
     /// <summary>Writes a batch, its change-feed entries and the bookkeeping in one store transaction.</summary>
-    private async Task WriteStoreAsync(State state, WriteBatch batch, List<ChangeEvent> changes, long sequence, List<string> newNamespaces, CancellationToken cancellationToken)
+    private async Task WriteStoreAsync(State state, WriteBatch batch, List<ChangeEvent> changes, long sequence, List<string> newNamespaces, List<StoredAccess> claims, CancellationToken cancellationToken)
     {
         var transaction = _store is ITransactionalVectorStore transactional
             ? await transactional.BeginTransactionAsync(cancellationToken)
@@ -359,6 +378,16 @@ public sealed partial class MemoryEngine
             }
 
             await state.Meta.UpsertAsync(meta, cancellationToken);
+            if (claims.Count > 0)
+            {
+                await state.AccessRows.UpsertAsync(claims, cancellationToken);
+            }
+
+            if (batch.Conflicts.Count > 0)
+            {
+                await state.Conflicts.UpsertAsync(batch.Conflicts.Select(StoredConflict.From).ToList(), cancellationToken);
+            }
+
             if (transaction is not null)
             {
                 await transaction.CommitAsync(cancellationToken);
@@ -437,7 +466,8 @@ public sealed partial class MemoryEngine
             ValidFrom = validFrom,
             ValidTo = validTo,
             Version = 1,
-            Author = InputValidator.ShortText(m.Author, prefix + "author"),
+            // Behind a door the author is the authenticated principal, whatever the client said.
+            Author = Caller() is { } principal ? principal.Id : InputValidator.ShortText(m.Author, prefix + "author"),
             EmbeddingModel = state.Model.ModelId,
             SessionId = InputValidator.ShortText(m.SessionId, prefix + "sessionId"),
             Subject = InputValidator.ShortText(m.Subject, prefix + "subject"),
@@ -446,6 +476,7 @@ public sealed partial class MemoryEngine
             ProcedureName = InputValidator.ShortText(m.ProcedureName, prefix + "procedureName"),
             Steps = m.Steps is null ? [] : ValidateSteps(m.Steps, prefix + "steps"),
             Pinned = m.Pinned,
+            Private = m.Private,
         };
     }
 
@@ -566,7 +597,10 @@ public sealed partial class MemoryEngine
         VectorStoreCollection<string, StoredMemory> memories,
         VectorStoreCollection<string, StoredLink> links,
         VectorStoreCollection<long, StoredChange> changes,
-        VectorStoreCollection<string, StoredMeta> meta)
+        VectorStoreCollection<string, StoredMeta> meta,
+        VectorStoreCollection<string, StoredAccess> accessRows,
+        VectorStoreCollection<string, StoredConflict> conflicts,
+        AccessTable access)
     {
         public EmbeddingModelInfo Model { get; } = model;
 
@@ -577,6 +611,13 @@ public sealed partial class MemoryEngine
         public VectorStoreCollection<long, StoredChange> Changes { get; } = changes;
 
         public VectorStoreCollection<string, StoredMeta> Meta { get; } = meta;
+
+        public VectorStoreCollection<string, StoredAccess> AccessRows { get; } = accessRows;
+
+        public VectorStoreCollection<string, StoredConflict> Conflicts { get; } = conflicts;
+
+        /// <summary>Owners, namespace settings and grants, as committed.</summary>
+        public AccessTable Access { get; } = access;
 
         public System.Collections.Concurrent.ConcurrentDictionary<string, byte> KnownNamespaces { get; } = new(StringComparer.Ordinal);
     }
@@ -592,30 +633,33 @@ public sealed partial class MemoryEngine
 
         public List<MemoryLink> LinkDeletes { get; } = [];
 
-        public List<(string Namespace, ChangeOperation Operation, string EntityId, long Version, string? Author)> Operations { get; } = [];
+        public List<(string Namespace, ChangeOperation Operation, string EntityId, long Version, string? Author, bool Private)> Operations { get; } = [];
+
+        /// <summary>Write conflicts resolved by this batch (recorded in the same transaction).</summary>
+        public List<ConflictResolution> Conflicts { get; } = [];
 
         public void Upsert(MemoryRecord record, ReadOnlyMemory<float> vector, ChangeOperation operation)
         {
             MemoryUpserts.Add((record, vector));
-            Operations.Add((record.Namespace, operation, record.Id, record.Version, record.Author));
+            Operations.Add((record.Namespace, operation, record.Id, record.Version, record.Author, record.Private));
         }
 
         public void Delete(MemoryRecord record)
         {
             MemoryDeletes.Add(record);
-            Operations.Add((record.Namespace, ChangeOperation.Deleted, record.Id, record.Version, record.Author));
+            Operations.Add((record.Namespace, ChangeOperation.Deleted, record.Id, record.Version, record.Author, record.Private));
         }
 
         public void UpsertLink(MemoryLink link)
         {
             LinkUpserts.Add(link);
-            Operations.Add((link.Namespace, ChangeOperation.Linked, link.Id, 0, link.Author));
+            Operations.Add((link.Namespace, ChangeOperation.Linked, link.Id, 0, link.Author, false));
         }
 
         public void DeleteLink(MemoryLink link)
         {
             LinkDeletes.Add(link);
-            Operations.Add((link.Namespace, ChangeOperation.Unlinked, link.Id, 0, link.Author));
+            Operations.Add((link.Namespace, ChangeOperation.Unlinked, link.Id, 0, link.Author, false));
         }
 
         public IEnumerable<string> Namespaces() =>

@@ -65,6 +65,7 @@ public sealed partial class MemoryEngine : IAsyncDisposable
         _options.Validate();
         _time = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        RecordMapper = RecordMapper.ForEngine(_options, store, _logger); // encryption at rest: the keys, from the settings and the store
         _flushTimer = _time.CreateTimer(static s => ((MemoryEngine)s!).OnFlushTimer(), this, _options.AccessFlushInterval, _options.AccessFlushInterval);
     }
 
@@ -73,6 +74,9 @@ public sealed partial class MemoryEngine : IAsyncDisposable
 
     /// <summary>The store the engine writes to.</summary>
     public VectorStore Store => _store;
+
+    /// <summary>Maps records to their stored shape and back, sealing contents and metadata (encryption at rest).</summary>
+    private RecordMapper RecordMapper { get; }
 
     /// <summary>The last sequence number written to the change feed (0 when nothing was written yet).</summary>
     public long LastSequence => Interlocked.Read(ref _lastSequence);
@@ -200,7 +204,7 @@ public sealed partial class MemoryEngine : IAsyncDisposable
         // only for memories of namespaces that are not loaded.
         if (FindHot(id) is { } hot)
         {
-            return hot.Record;
+            return CanRead(state, hot.Record) ? hot.Record : null;
         }
 
         var stored = await state.Memories.GetAsync(id, cancellationToken: cancellationToken);
@@ -209,7 +213,8 @@ public sealed partial class MemoryEngine : IAsyncDisposable
             return null;
         }
 
-        return RecordMapper.ToRecord(stored);
+        var record = RecordMapper.ToRecord(stored);
+        return CanRead(state, record) ? record : null;
     }
 
     /// <summary>Reads a memory by id, or throws.</summary>
@@ -237,8 +242,10 @@ public sealed partial class MemoryEngine : IAsyncDisposable
         while (true)
         {
             var (index, current) = await FindAsync(state, id, cancellationToken);
-            CheckVersion(current, expectedVersion);
-            var next = ApplyUpdate(current, validated, string.Empty);
+            EnsureCanWrite(state, current);
+            var conflict = await ResolveConflictAsync(state, current, expectedVersion, cancellationToken);
+            var change = conflict is { Policy: ConflictPolicy.Merge } ? MergeUpdate(current, validated, state.Access.Get(current.Namespace).MergeContent) : validated;
+            var next = ApplyUpdate(current, change, string.Empty);
 
             ReadOnlyMemory<float>? newVector = null;
             if (NamespaceIndex.EmbeddingText(next) != NamespaceIndex.EmbeddingText(current))
@@ -250,11 +257,13 @@ public sealed partial class MemoryEngine : IAsyncDisposable
             {
                 // Applied only on top of the version it was computed from: a change committed in between by someone
                 // else would otherwise be overwritten with the fields read before it (a lost update).
-                return await ApplyUpdateAsync(state, index, id, current.Version, latest => ApplyUpdate(latest, validated, string.Empty), newVector, null, cancellationToken);
+                Action<WriteBatch, MemoryRecord>? record = conflict is null ? null : (batch, written) => batch.Conflicts.Add(conflict with { ResultVersion = written.Version });
+                return await ApplyUpdateAsync(state, index, id, current.Version, latest => ApplyUpdate(latest, change, string.Empty), newVector, record, cancellationToken);
             }
-            catch (VersionConflictException) when (expectedVersion is null)
+            catch (VersionConflictException)
             {
-                // No version was asked for: redo the change on top of the newer version.
+                // Someone committed in between: look again. Without an expected version the change is redone on top
+                // of the newer version; with one, the namespace's policy decides (and records) what happens now.
             }
         }
     }
@@ -280,13 +289,25 @@ public sealed partial class MemoryEngine : IAsyncDisposable
         try
         {
             var current = ReadLocked(index, i => i.Get(id));
-            if (current is null)
+            if (current is null || !CanRead(state, current))
             {
                 return false;
             }
 
-            CheckVersion(current, expectedVersion);
+            EnsureCanWrite(state, current);
             var batch = new WriteBatch();
+            if (await ResolveConflictAsync(state, current, expectedVersion, cancellationToken) is { } conflict)
+            {
+                // Only last-writer-wins deletes over a newer version; merge cannot merge a delete.
+                if (conflict.Policy != ConflictPolicy.LastWriterWins)
+                {
+                    await state.Conflicts.UpsertAsync(StoredConflict.From(conflict with { Outcome = "rejected" }), cancellationToken);
+                    throw new VersionConflictException(current.Id, expectedVersion!.Value, current.Version);
+                }
+
+                batch.Conflicts.Add(conflict);
+            }
+
             batch.Delete(current);
             foreach (var link in ReadLocked(index, i => i.LinksOf(id, LinkDirection.Both).ToList()))
             {
@@ -317,10 +338,11 @@ public sealed partial class MemoryEngine : IAsyncDisposable
         InputValidator.Limit(limit, _options);
         string? after = cursor is null ? null : Cursor.Decode(cursor);
         var state = await GetStateAsync(cancellationToken);
+        var scope = await ReadScopeAsync(state, ns, cancellationToken);
         var index = await GetIndexAsync(state, ns, cancellationToken);
         var predicate = FilterEvaluator.Create(filter, Now());
         var page = ReadLocked(index, i => i.Records
-            .Where(r => predicate(r) && (after is null || string.CompareOrdinal(r.Id, after) < 0))
+            .Where(r => predicate(r) && scope.Sees(r) && (after is null || string.CompareOrdinal(r.Id, after) < 0))
             .OrderByDescending(r => r.Id, StringComparer.Ordinal)
             .Take(limit + 1)
             .ToList());
@@ -344,6 +366,13 @@ public sealed partial class MemoryEngine : IAsyncDisposable
             names.Add(m.Key[NamespacePrefix.Length..]);
         }
 
+        if (Caller() is { IsAdmin: false } principal)
+        {
+            // Only the namespaces the caller owns or was given something in.
+            var now = Now();
+            names.RemoveAll(n => ScopeOf(state, principal, n, now) is null);
+        }
+
         names.Sort(StringComparer.Ordinal);
         return names;
     }
@@ -360,11 +389,17 @@ public sealed partial class MemoryEngine : IAsyncDisposable
         var now = Now();
         foreach (var name in namespaces)
         {
+            var scope = await ReadScopeAsync(state, name, cancellationToken);
             var index = await GetIndexAsync(state, name, cancellationToken);
             ReadLocked(index, i =>
             {
                 foreach (var r in i.Records)
                 {
+                    if (!scope.Sees(r))
+                    {
+                        continue;
+                    }
+
                     total++;
                     byKind[r.Kind] = byKind.GetValueOrDefault(r.Kind) + 1;
                     if (!r.IsValidAt(now))
@@ -474,6 +509,7 @@ public sealed partial class MemoryEngine : IAsyncDisposable
     /// <returns>True when the store compacted its files; false for stores without files to compact.</returns>
     public async Task<bool> CompactAsync(CancellationToken cancellationToken = default)
     {
+        EnsureAdministrator("compact the store");
         await FlushAsync(cancellationToken);
         if (_store is not Storage.Sqlite.SqliteVectorStore sqlite)
         {
@@ -498,6 +534,7 @@ public sealed partial class MemoryEngine : IAsyncDisposable
     public async Task UnloadNamespaceAsync(string ns, CancellationToken cancellationToken = default)
     {
         InputValidator.Namespace(ns);
+        EnsureAdministrator("unload a namespace");
         await FlushAsync(cancellationToken);
         await _writeGate.WaitAsync(cancellationToken);
         try

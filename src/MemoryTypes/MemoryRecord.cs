@@ -91,6 +91,12 @@ public sealed record MemoryRecord
     /// <summary>Pinned memories are never collected or decayed.</summary>
     public bool Pinned { get; init; }
 
+    /// <summary>
+    /// Private memories are seen only by their author, the namespace's owner and admins, administrators, and those
+    /// given a grant on the memory itself, even when the namespace is shared.
+    /// </summary>
+    public bool Private { get; init; }
+
     /// <summary>True when the memory holds at <paramref name="at"/> (inside its validity interval).</summary>
     /// <param name="at">The moment to test.</param>
     /// <returns>Whether <paramref name="at"/> lies in [ValidFrom, ValidTo).</returns>

@@ -24,6 +24,9 @@ public sealed record MemoryUpdate
     /// <summary>New pinned state.</summary>
     public bool? Pinned { get; init; }
 
+    /// <summary>Makes the memory private to its author, or shared with the namespace again (the author or a namespace admin only).</summary>
+    public bool? Private { get; init; }
+
     /// <summary>New procedure steps.</summary>
     public IReadOnlyList<string>? Steps { get; init; }
 

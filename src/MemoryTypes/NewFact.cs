@@ -39,6 +39,9 @@ public sealed record NewFact
     /// <summary>Importance 0..1.</summary>
     public double? Importance { get; init; }
 
+    /// <summary>Private to its author inside a shared namespace (see <see cref="MemoryRecord.Private"/>).</summary>
+    public bool Private { get; init; }
+
     /// <summary>Who stated the fact.</summary>
     public string? Author { get; init; }
 }

@@ -54,6 +54,9 @@ public sealed record NewMemory
     /// <summary>Pinned memories are never collected.</summary>
     public bool Pinned { get; init; }
 
+    /// <summary>Private to its author inside a shared namespace (see <see cref="MemoryRecord.Private"/>).</summary>
+    public bool Private { get; init; }
+
     /// <summary>
     /// A precomputed embedding of <see cref="Content"/>. It must come from the engine's configured model (same
     /// dimensions; if <see cref="EmbeddingModel"/> is given it must match too); otherwise the engine embeds the content.

@@ -44,6 +44,7 @@ public sealed class SemanticMemory(MemoryEngine engine)
                 Tags = fact.Tags,
                 Metadata = fact.Metadata,
                 Importance = fact.Importance,
+                Private = fact.Private,
                 Author = fact.Author,
             },
             r => !fact.MultiValued && r.Kind == MemoryKind.Semantic && r.Predicate == predicate && !IsEntity(r),
@@ -290,25 +291,29 @@ public sealed class SemanticMemory(MemoryEngine engine)
     {
         var keys = names?.Select(n => TextAnalyzer.Normalize(InputValidator.ShortText(n, "names", required: true)!)).Distinct(StringComparer.Ordinal).ToList();
         cancellationToken.ThrowIfCancellationRequested();
-        return await engine.ReadIndexAsync<IReadOnlyList<EntityView>>(ns, (index, now) =>
+        return await engine.ReadIndexAsync<IReadOnlyList<EntityView>>(ns, (index, now, visible) =>
         {
             var at = asOf ?? now;
+            visible ??= static _ => true;
+            bool IsVisibleEntity(MemoryRecord r) => IsEntity(r) && visible(r);
             var entities = keys is null
-                ? index.Records.Where(IsEntity).GroupBy(e => TextAnalyzer.Normalize(e.Subject!), StringComparer.Ordinal).Select(g => (Key: g.Key, Entity: Oldest(g)!))
+                ? index.Records.Where(IsVisibleEntity).GroupBy(e => TextAnalyzer.Normalize(e.Subject!), StringComparer.Ordinal).Select(g => (Key: g.Key, Entity: Oldest(g)!))
                     .OrderBy(e => e.Entity.CreatedAt).ThenBy(e => e.Entity.Id, StringComparer.Ordinal).ToList()
-                : keys.Select(k => (Key: k, Entity: Oldest(index.BySubject(k).Where(IsEntity)))).Where(e => e.Entity is not null).Select(e => (e.Key, Entity: e.Entity!)).ToList();
+                : keys.Select(k => (Key: k, Entity: Oldest(index.BySubject(k).Where(IsVisibleEntity)))).Where(e => e.Entity is not null).Select(e => (e.Key, Entity: e.Entity!)).ToList();
             var views = new List<EntityView>(entities.Count);
             foreach (var (key, entity) in entities)
             {
                 var facts = index.BySubject(key)
-                    .Where(r => includeHistory ? r.Kind == MemoryKind.Semantic && !IsEntity(r) : IsFactAt(r, null, at))
+                    .Where(r => (includeHistory ? r.Kind == MemoryKind.Semantic && !IsEntity(r) : IsFactAt(r, null, at)) && visible(r))
                     .ToList();
                 facts.Sort(static (a, b) =>
                 {
                     int c = (a.ValidFrom ?? a.CreatedAt).CompareTo(b.ValidFrom ?? b.CreatedAt);
                     return c != 0 ? c : string.CompareOrdinal(a.Id, b.Id);
                 });
-                var relations = index.LinksOf(entity.Id, LinkDirection.Both).Select(l => engine.WithEffectiveWeight(l, now)).ToList();
+                var relations = index.LinksOf(entity.Id, LinkDirection.Both)
+                    .Where(l => index.Get(l.FromId == entity.Id ? l.ToId : l.FromId) is not { } other || visible(other))
+                    .Select(l => engine.WithEffectiveWeight(l, now)).ToList();
                 relations.Sort(static (a, b) =>
                 {
                     int c = a.CreatedAt.CompareTo(b.CreatedAt);
@@ -337,7 +342,7 @@ public sealed class SemanticMemory(MemoryEngine engine)
         }
 
         var needle = text;
-        return await engine.ReadIndexAsync<IReadOnlyList<string>>(ns, (index, now) =>
+        return await engine.ReadIndexAsync<IReadOnlyList<string>>(ns, (index, now, visible) =>
         {
             long at = now.ToUnixTimeMilliseconds();
             var found = new List<(MemoryRecord Record, string Key)>();
@@ -345,7 +350,7 @@ public sealed class SemanticMemory(MemoryEngine engine)
             foreach (int slot in index.SubjectTexts.Search(needle, s => index.IsValidAt(s, at)))
             {
                 var r = index.RecordAt(slot);
-                if (r.Kind == MemoryKind.Semantic && index.SubjectKeyAt(slot) is { } key && r.IsValidAt(now))
+                if (r.Kind == MemoryKind.Semantic && index.SubjectKeyAt(slot) is { } key && r.IsValidAt(now) && (visible is null || visible(r)))
                 {
                     if (seen.Add(key))
                     {

@@ -16,7 +16,7 @@ public sealed class AgentMemoryOptions
     public string McpPath { get; set; } = "/mcp";
 
     /// <summary>Gets or sets an API key sent with every request in <see cref="ApiKeyHeader"/>.</summary>
-    /// <value>Default none. The server has no authentication yet; the key is sent so clients are ready when it does.</value>
+    /// <value>Default none (a server without keys serves loopback clients only). The key's principal is who the server checks every call against.</value>
     /// <remarks>Never logged.</remarks>
     public string? ApiKey { get; set; }
 

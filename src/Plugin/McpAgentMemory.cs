@@ -21,13 +21,15 @@ namespace KernelMemoryPlus.Plugin;
 /// </para>
 /// <para>
 /// Tool errors become <see cref="AgentMemoryException"/> with the server's message (written for a model), unknown ids
-/// <see cref="MemoryNotFoundException"/>, and connection failures <see cref="AgentMemoryUnavailableException"/>.
+/// <see cref="MemoryNotFoundException"/>, refusals ("Access denied: ...") <see cref="MemoryAccessDeniedException"/>
+/// with the server's reason, and connection failures <see cref="AgentMemoryUnavailableException"/>.
 /// Thread safe.
 /// </para>
 /// </remarks>
 public sealed class McpAgentMemory : IAgentMemory, IAsyncDisposable
 {
     private const int FactRecallLimit = 200;
+    private const string AccessDeniedPrefix = "Access denied:";
     private readonly HttpClient? _http;
     private readonly bool _ownsHttp;
     private readonly AgentMemoryOptions _options;
@@ -81,6 +83,7 @@ public sealed class McpAgentMemory : IAgentMemory, IAsyncDisposable
             ["predicate"] = memory.Predicate,
             ["object"] = memory.Object,
             ["pinned"] = memory.Pinned ? true : null,
+            ["private"] = memory.Private ? true : null,
         };
         return (await CallAsync<McpRememberResult>("remember", args, cancellationToken)).Memory.ToRecord();
     }
@@ -220,6 +223,7 @@ public sealed class McpAgentMemory : IAgentMemory, IAsyncDisposable
             ["tags"] = fact.Tags,
             ["metadata"] = fact.Metadata,
             ["importance"] = fact.Importance,
+            ["private"] = fact.Private ? true : null,
         };
         var result = await CallAsync<McpRememberResult>("remember", args, cancellationToken);
         return new FactResult(result.Memory.ToRecord(), await GetAllAsync(result.Superseded, cancellationToken));
@@ -317,6 +321,14 @@ public sealed class McpAgentMemory : IAgentMemory, IAsyncDisposable
             if (arguments.TryGetValue("id", out var id) && id is string memoryId && message == new MemoryNotFoundException(memoryId).Message)
             {
                 throw new MemoryNotFoundException(memoryId);
+            }
+
+            if (message.StartsWith(AccessDeniedPrefix, StringComparison.Ordinal))
+            {
+                // The engine refused the caller (the server says so with this prefix): the in-process exception, with
+                // the engine's reason (principal and namespace, never contents).
+                var reason = message[AccessDeniedPrefix.Length..].Trim();
+                throw new MemoryAccessDeniedException(reason.Length == 0 ? $"The memory server refused '{tool}'." : reason);
             }
 
             throw new AgentMemoryException(message.Length == 0 ? $"The tool '{tool}' failed." : message);

@@ -85,6 +85,10 @@ public static class MemoryText
         {
             return $"Error: {ex.Message}";
         }
+        catch (MemoryAccessDeniedException ex)
+        {
+            return $"Error: access denied: {ex.Message}";
+        }
         catch (AgentMemoryUnavailableException ex)
         {
             return $"Error: memory is unavailable right now ({ex.Message}). Go on without it.";

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using KernelMemoryPlus.Plugin.Internal;
 using KernelMemoryPlus.Retrieval;
 
@@ -20,8 +21,9 @@ namespace KernelMemoryPlus.Plugin;
 /// </para>
 /// <para>
 /// Problem answers become the engine's exceptions (400 → <see cref="MemoryValidationException"/>, 404 →
-/// <see cref="MemoryNotFoundException"/>, 409/412 → <see cref="VersionConflictException"/>); connection failures,
-/// timeouts, 5xx and 429 become <see cref="AgentMemoryUnavailableException"/>. Thread safe.
+/// <see cref="MemoryNotFoundException"/>, 403 → <see cref="MemoryAccessDeniedException"/> with the server's reason,
+/// 409/412 → <see cref="VersionConflictException"/>); connection failures, timeouts, 5xx and 429 become
+/// <see cref="AgentMemoryUnavailableException"/>. Thread safe.
 /// </para>
 /// </remarks>
 public sealed class RestAgentMemory : IAgentMemory, IAsyncDisposable, IDisposable
@@ -227,6 +229,11 @@ public sealed class RestAgentMemory : IAgentMemory, IAsyncDisposable, IDisposabl
 
         using (response)
         {
+            if (response.StatusCode == HttpStatusCode.Forbidden)
+            {
+                throw await AccessDeniedAsync(response, what, cancellationToken);
+            }
+
             if (!response.IsSuccessStatusCode)
             {
                 throw await ProblemMapper.ToExceptionAsync(response, what, cancellationToken);
@@ -239,5 +246,34 @@ public sealed class RestAgentMemory : IAgentMemory, IAsyncDisposable, IDisposabl
 
             return await response.Content.ReadFromJsonAsync<T>(RemoteJson.Options, cancellationToken);
         }
+    }
+
+    // A 403 is the engine's refusal (the caller may not read or change that namespace or memory), or the server's
+    // (an anonymous client that is not on loopback): the same exception the engine throws in process, with the
+    // problem's detail (the engine's message, which names principal and namespace, never contents).
+    private static async Task<MemoryAccessDeniedException> AccessDeniedAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
+    {
+        string? reason = null;
+        try
+        {
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (!string.IsNullOrWhiteSpace(body))
+            {
+                using var problem = JsonDocument.Parse(body);
+                if (problem.RootElement.ValueKind == JsonValueKind.Object)
+                {
+                    reason = Text(problem.RootElement, "detail") ?? Text(problem.RootElement, "title");
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Not a problem document (a proxy's page, for example): the status alone is described below.
+        }
+
+        return new MemoryAccessDeniedException(reason ?? $"The memory server refused to {what} (403 Forbidden).");
+
+        static string? Text(JsonElement element, string name) =>
+            element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text ? text : null;
     }
 }

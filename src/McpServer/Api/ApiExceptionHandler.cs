@@ -25,6 +25,12 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
             MemoryValidationException ex => ApiProblems.Invalid(ex.Field, ex.Message),
             MemoryNotFoundException ex => NotFound(ex),
             VersionConflictException ex => Conflict(httpContext, ex),
+            MemoryAccessDeniedException ex => new ProblemDetails
+            {
+                Status = StatusCodes.Status403Forbidden,
+                Title = "Access denied.",
+                Detail = ex.Message,
+            },
             EmbeddingServiceException ex => new ProblemDetails
             {
                 Status = StatusCodes.Status503ServiceUnavailable,

@@ -54,6 +54,9 @@ public sealed record CreateMemoryRequest
     /// <summary>Pinned memories are never collected or decayed.</summary>
     public bool? Pinned { get; init; }
 
+    /// <summary>Private to its author inside a shared namespace: others with access to the namespace do not see it.</summary>
+    public bool? Private { get; init; }
+
     /// <summary>
     /// A precomputed embedding of the content, from the server's embedding model (same dimensions); leave it out to
     /// let the server embed the content.
@@ -83,6 +86,7 @@ public sealed record CreateMemoryRequest
         ProcedureName = ProcedureName,
         Steps = Steps,
         Pinned = Pinned ?? false,
+        Private = Private ?? false,
         Embedding = Embedding is null ? (ReadOnlyMemory<float>?)null : new ReadOnlyMemory<float>([.. Embedding]),
         EmbeddingModel = EmbeddingModel,
     };

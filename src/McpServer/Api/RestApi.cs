@@ -106,6 +106,7 @@ public static class RestApi
         v1.MapMemories();
         v1.MapRecall();
         v1.MapLinks();
+        v1.MapSharing();
         v1.MapChanges();
         v1.MapAdmin();
         return app;

@@ -13,7 +13,12 @@ public sealed class MemoryStoreHealthCheck(MemoryEngine engine, ServerSettings s
     {
         try
         {
-            var stats = await engine.GetStatsAsync(cancellationToken: cancellationToken);
+            MemoryStats stats;
+            using (MemoryPrincipal.Use(Security.PrincipalMapping.System))
+            {
+                stats = await engine.GetStatsAsync(cancellationToken: cancellationToken);
+            }
+
             return HealthCheckResult.Healthy("The memory store answers.", new Dictionary<string, object>
             {
                 ["store"] = stats.Store,

@@ -22,6 +22,37 @@ public sealed class ServerSettings
 
     /// <summary>Which embedder to use.</summary>
     public EmbeddingSettings Embeddings { get; set; } = new();
+
+    /// <summary>Encryption at rest ("KernelMemoryPlus:Encryption").</summary>
+    public EncryptionSettings Encryption { get; set; } = new();
+}
+
+/// <summary>
+/// Encryption at rest of the server: on by default. Keys come from <see cref="Key"/> (or the environment variable
+/// <c>KMP_ENCRYPTION_KEY</c>), else from <see cref="KeyFile"/>, which is generated (owner-only) when missing.
+/// </summary>
+public sealed class EncryptionSettings
+{
+    /// <summary>Environment variable holding the key (base64 of 32 bytes); wins over the settings.</summary>
+    public const string KeyVariable = "KMP_ENCRYPTION_KEY";
+
+    /// <summary>Whether new writes are sealed. Default true.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The key, base64 of 32 bytes; prefer the environment variable <see cref="KeyVariable"/> to a settings file.</summary>
+    public string? Key { get; set; }
+
+    /// <summary>Older keys still accepted for reading while <c>encryption rotate</c> re-encrypts (with <see cref="Key"/> only).</summary>
+    public List<string> PreviousKeys { get; set; } = [];
+
+    /// <summary>
+    /// The key ring file: a file name inside the data folder or an absolute path (outside it is safer). Default: beside
+    /// the database, named after it ("memory.keys.json").
+    /// </summary>
+    public string? KeyFile { get; set; }
+
+    /// <summary>How often the server looks whether the key file changed (a rotation). Default 1 second.</summary>
+    public TimeSpan KeyRingRefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>Embedding settings of the server.</summary>

@@ -10,6 +10,7 @@ using KernelMemoryPlus.Server.Mcp.Tools;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
+using Microsoft.Extensions.Options;
 using ModelContextProtocol.Server;
 
 namespace KernelMemoryPlus.Server.Mcp;
@@ -60,6 +61,7 @@ internal static class McpServerRegistration
             .WithTools<AssociationTools>()
             .WithTools<ProcedureTools>()
             .WithTools<KnowledgeGraphTools>()
+            .WithTools<SharingTools>()
             .WithPrompts<MemoryPrompts>()
             .WithListResourcesHandler((c, ct) => Resources(c).ListAsync(c, ct))
             .WithListResourceTemplatesHandler(MemoryResources.ListTemplatesAsync)
@@ -68,6 +70,7 @@ internal static class McpServerRegistration
             .WithUnsubscribeFromResourcesHandler((c, ct) => Resources(c).UnsubscribeAsync(c, ct))
             .WithSubscriptionsListenHandler(ListenAsync)
             .WithCompleteHandler((c, ct) => Resources(c).CompleteAsync(c, ct))
+            .WithMessageFilters(filters => filters.AddIncomingFilter(PrincipalFilter))
             .WithRequestFilters(filters =>
             {
                 filters.AddCallToolFilter(ClientLogFilter);
@@ -75,6 +78,35 @@ internal static class McpServerRegistration
                 filters.AddGetPromptFilter(PromptErrorFilter);
             });
     }
+
+    /// <summary>
+    /// Makes the authenticated user of each incoming message (over HTTP; the configured local principal over stdio)
+    /// the engine's caller while the message is handled, so every tool, resource and prompt is checked against it.
+    /// </summary>
+    private static McpMessageHandler PrincipalFilter(McpMessageHandler next) =>
+        async (context, cancellationToken) =>
+        {
+            var services = context.Services ?? context.Server.Services;
+            var settings = services?.GetService<IOptions<Security.SecuritySettings>>()?.Value ?? new Security.SecuritySettings();
+            // Over HTTP: the authenticated user; an unauthenticated message is the local principal only while no
+            // credential exists (loopback clients, as on REST), otherwise nobody (the engine refuses it).
+            // stdio is always the local principal.
+            MemoryPrincipal? principal;
+            if (services?.GetService<McpTransportInfo>() is { IsHttp: true })
+            {
+                bool open = services.GetService<Security.ApiKeyStore>() is not { HasActiveKeys: true } && !settings.Jwt.IsConfigured;
+                principal = Security.PrincipalMapping.From(context.User, settings) ?? (open ? Security.PrincipalMapping.Local(settings) : null);
+            }
+            else
+            {
+                principal = Security.PrincipalMapping.Local(settings);
+            }
+
+            using (MemoryPrincipal.Use(principal))
+            {
+                await next(context, cancellationToken);
+            }
+        };
 
     private static MemoryResources Resources<T>(RequestContext<T> context) =>
         (context.Services ?? context.Server.Services ?? throw new InvalidOperationException("The MCP request has no service provider.")).GetRequiredService<MemoryResources>();
@@ -183,6 +215,10 @@ internal static class McpServerRegistration
             catch (MemoryValidationException ex)
             {
                 throw new McpProtocolException($"Invalid {ex.Field}: {ex.Message}", McpErrorCode.InvalidParams);
+            }
+            catch (MemoryAccessDeniedException ex)
+            {
+                throw new McpProtocolException($"Access denied: {ex.Message}", McpErrorCode.InvalidParams);
             }
         };
 

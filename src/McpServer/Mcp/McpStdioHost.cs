@@ -22,6 +22,7 @@ public static class McpStdioHost
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.AddSimpleConsole(o => o.ColorBehavior = LoggerColorBehavior.Disabled);
         builder.AddKernelMemoryPlusEngine();
+        builder.Services.AddOptions<Security.SecuritySettings>().Bind(builder.Configuration.GetSection(Security.SecuritySettings.SectionName));
         builder.Services.AddKernelMemoryPlusMcp(builder.Configuration, isHttp: false).WithStdioServerTransport();
 
         using var host = builder.Build();

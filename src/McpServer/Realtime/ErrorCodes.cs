@@ -20,4 +20,5 @@ internal static class ErrorCodes
     public const string SubscriptionFailed = "subscription_failed";
     public const string SubscriptionEnded = "subscription_ended";
     public const string InternalError = "internal_error";
+    public const string Forbidden = "forbidden";
 }

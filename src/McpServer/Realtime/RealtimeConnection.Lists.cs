@@ -99,6 +99,10 @@ internal sealed partial class RealtimeConnection
         {
             last = ServerFrames.Error(ErrorCodes.InvalidField, ex.Message, ListField(ex.Field), request.ListId);
         }
+        catch (MemoryAccessDeniedException ex)
+        {
+            last = ServerFrames.Error(ErrorCodes.Forbidden, ex.Message, "namespace", request.ListId);
+        }
         catch (Exception ex)
         {
             LogListFailed(_logger, ex, Id);

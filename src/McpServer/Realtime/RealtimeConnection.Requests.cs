@@ -36,6 +36,10 @@ internal sealed partial class RealtimeConnection
         {
             await ReplyAsync(ServerFrames.Error(ErrorCodes.InvalidField, ex.Message, ex.Field, id));
         }
+        catch (MemoryAccessDeniedException ex)
+        {
+            await ReplyAsync(ServerFrames.Error(ErrorCodes.Forbidden, ex.Message, "namespace", id));
+        }
         catch (Exception) when (_producers.IsCancellationRequested)
         {
             // The connection is closing (at server shutdown the engine may already be disposed).

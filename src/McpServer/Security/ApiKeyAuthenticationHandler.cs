@@ -41,8 +41,12 @@ public sealed class ApiKeyAuthenticationHandler(
         var identity = new ClaimsIdentity(
             [
                 new Claim(ClaimTypes.Name, entry.Principal),
+
+                // The MCP SDK binds stateful sessions to this claim (a session cannot be used by another principal).
+                new Claim(ClaimTypes.NameIdentifier, entry.Principal),
                 new Claim(ClaimTypes.Role, entry.Role),
                 new Claim(SecurityClaims.KeyId, entry.Id),
+                .. (entry.Groups ?? []).Select(g => new Claim(SecurityClaims.Group, g)),
             ],
             SchemeName,
             ClaimTypes.Name,
@@ -78,4 +82,7 @@ public static class SecurityClaims
 {
     /// <summary>The id of the API key that authenticated the request.</summary>
     public const string KeyId = "kmp:key";
+
+    /// <summary>A group the principal belongs to (API keys; JWTs use the configured group claim).</summary>
+    public const string Group = "kmp:group";
 }

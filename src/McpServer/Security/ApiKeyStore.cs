@@ -21,7 +21,7 @@ public sealed class ApiKeyStore
     public const string Prefix = "kmp_";
 
     /// <summary>The roles a key can have.</summary>
-    public static readonly IReadOnlyList<string> Roles = ["agent", "admin"];
+    public static readonly IReadOnlyList<string> Roles = ["agent", "user", "admin"];
 
     private static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(1);
     private readonly Lock _sync = new();
@@ -45,9 +45,10 @@ public sealed class ApiKeyStore
 
     /// <summary>Creates a key for a principal and saves it.</summary>
     /// <returns>The entry and the full key (shown once).</returns>
-    public (ApiKeyEntry Entry, string Key) Create(string principal, string role)
+    public (ApiKeyEntry Entry, string Key) Create(string principal, string role, IReadOnlyList<string>? groups = null)
     {
         principal = CheckPrincipal(principal);
+        var checkedGroups = groups is null or { Count: 0 } ? null : groups.Select(CheckPrincipal).Distinct(StringComparer.Ordinal).ToList();
         if (!Roles.Contains(role, StringComparer.Ordinal))
         {
             throw new ArgumentException($"The role must be one of {string.Join(", ", Roles)} (got '{role}').", nameof(role));
@@ -55,7 +56,7 @@ public sealed class ApiKeyStore
 
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
         var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
-        var entry = new ApiKeyEntry(id, principal, role, Hash(secret), _time.GetUtcNow(), null);
+        var entry = new ApiKeyEntry(id, principal, role, Hash(secret), _time.GetUtcNow(), null, checkedGroups);
         Update(keys => keys.Keys.Add(entry));
         return (entry, $"{Prefix}{id}_{secret}");
     }
@@ -193,11 +194,12 @@ public sealed class ApiKeyStore
 /// <summary>One API key as stored: never the secret, only its SHA-256.</summary>
 /// <param name="Id">The key's public id (the part after <c>kmp_</c>).</param>
 /// <param name="Principal">Who the key authenticates.</param>
-/// <param name="Role">"agent" or "admin".</param>
+/// <param name="Role">"agent", "user" or "admin".</param>
 /// <param name="SecretSha256">SHA-256 of the secret, lower-case hex.</param>
 /// <param name="CreatedUtc">When it was created.</param>
 /// <param name="RevokedUtc">When it was revoked, or null.</param>
-public sealed record ApiKeyEntry(string Id, string Principal, string Role, string SecretSha256, DateTimeOffset CreatedUtc, DateTimeOffset? RevokedUtc);
+/// <param name="Groups">The groups the principal belongs to (grants to a group apply to it), or null.</param>
+public sealed record ApiKeyEntry(string Id, string Principal, string Role, string SecretSha256, DateTimeOffset CreatedUtc, DateTimeOffset? RevokedUtc, IReadOnlyList<string>? Groups = null);
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(ApiKeyStore.KeyFile))]

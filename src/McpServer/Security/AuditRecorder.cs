@@ -33,8 +33,10 @@ internal static class AuditRecorder
             if (root.TryGetProperty("params", out var parameters) && parameters.ValueKind == JsonValueKind.Object)
             {
                 string? tool = parameters.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
+                // The memory or grant the call is about, else the namespace it works in.
                 string? target = parameters.TryGetProperty("arguments", out var arguments) && arguments.ValueKind == JsonValueKind.Object
-                    && arguments.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
+                    ? TargetOf(arguments)
+                    : null;
                 target ??= parameters.TryGetProperty("uri", out var uri) && uri.ValueKind == JsonValueKind.String ? uri.GetString() : null;
                 return (tool is null ? $"mcp {name}" : $"mcp {name} {Bounded(tool)}", Bounded(target));
             }
@@ -61,9 +63,10 @@ internal static class AuditRecorder
         var method = context.Request.Method;
         if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method))
         {
-            if (context.Response.StatusCode is StatusCodes.Status429TooManyRequests)
+            // Plain reads are not recorded, refused ones are (who tried to read what it may not).
+            if (context.Response.StatusCode is StatusCodes.Status429TooManyRequests or StatusCodes.Status403Forbidden)
             {
-                audit.Append(principal, action, null, "429");
+                audit.Append(principal, action, Bounded(context.GetRouteValue("id") as string), context.Response.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
 
             return;
@@ -74,8 +77,21 @@ internal static class AuditRecorder
             return;
         }
 
-        var target = mcpTarget ?? Bounded(context.GetRouteValue("id") as string);
+        var target = mcpTarget ?? Bounded(context.GetRouteValue("id") as string ?? (context.GetRouteValue("ns") is string ns ? "namespace:" + ns : null));
         audit.Append(principal, action, target, context.Response.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private static string? TargetOf(JsonElement arguments)
+    {
+        foreach (var name in (ReadOnlySpan<string>)["id", "grantId", "memoryId", "fromId", "namespace"])
+        {
+            if (arguments.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String)
+            {
+                return name is "id" or "grantId" or "memoryId" or "fromId" ? value.GetString() : "namespace:" + value.GetString();
+            }
+        }
+
+        return null;
     }
 
     private static string? Bounded(string? value) => value is null ? null : value.Length <= 200 ? value : value[..200] + "…";

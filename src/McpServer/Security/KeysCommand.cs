@@ -16,12 +16,13 @@ public static class KeysCommand
     public static async Task<int> RunAsync(string[] args)
     {
         var principal = new Option<string>("--principal") { Description = "Who the key authenticates (an agent, a user or a service).", Required = true };
-        var role = new Option<string>("--role") { Description = "agent (default) or admin.", DefaultValueFactory = _ => "agent" };
+        var role = new Option<string>("--role") { Description = "agent (default), user or admin.", DefaultValueFactory = _ => "agent" };
         role.AcceptOnlyFromAmong([.. ApiKeyStore.Roles]);
-        var create = new Command("create", "Creates a key and prints it once; only its hash is stored.") { principal, role };
+        var group = new Option<string[]>("--group") { Description = "A group the principal belongs to (repeat for several); grants to the group apply to it.", AllowMultipleArgumentsPerToken = false };
+        var create = new Command("create", "Creates a key and prints it once; only its hash is stored.") { principal, role, group };
         create.SetAction(parse => Run(store =>
         {
-            var (entry, key) = store.Create(parse.GetValue(principal)!, parse.GetValue(role)!);
+            var (entry, key) = store.Create(parse.GetValue(principal)!, parse.GetValue(role)!, parse.GetValue(group));
             Console.WriteLine(key);
             Console.Error.WriteLine($"Created key {entry.Id} for '{entry.Principal}' ({entry.Role}). It is shown only now: store it as a secret.");
             return 0;

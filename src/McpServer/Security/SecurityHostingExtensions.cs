@@ -33,6 +33,7 @@ public static partial class SecurityHostingExtensions
             .Validate(s => s.Jwt.SigningKey is null || IsValidSigningKey(s.Jwt.SigningKey), $"Setting '{SecuritySettings.SectionName}:Jwt:SigningKey' must be base64 of at least 32 bytes.")
             .Validate(s => !s.Jwt.IsConfigured || !string.IsNullOrWhiteSpace(s.Jwt.Audience), $"Setting '{SecuritySettings.SectionName}:Jwt:Audience' is required when JWT bearer tokens are configured.")
             .Validate(s => s.RateLimit.Burst >= 1 && s.RateLimit.PerSecond >= 1, $"Settings '{SecuritySettings.SectionName}:RateLimit:Burst' and ':PerSecond' must be at least 1.")
+            .Validate(s => s.LocalRole is "agent" or "user" or "admin", $"Setting '{SecuritySettings.SectionName}:LocalRole' must be agent, user or admin.")
             .ValidateOnStart();
         builder.Services.AddSingleton(sp => new AuditLog(
             Path.Combine(sp.GetRequiredService<ServerSettings>().DataDirectory, sp.GetRequiredService<IOptions<SecuritySettings>>().Value.AuditFile)));
@@ -153,7 +154,13 @@ public static partial class SecurityHostingExtensions
                     return;
                 }
 
-                await next(context);
+                // The local principal (an admin unless configured otherwise) owns what anonymous loopback clients write.
+                var local = PrincipalMapping.Local(security);
+                using (MemoryPrincipal.Use(local))
+                {
+                    await next(context);
+                }
+
                 AuditRecorder.Completed(context, audit, "anonymous", action, mcpTarget);
                 return;
             }
@@ -178,7 +185,12 @@ public static partial class SecurityHostingExtensions
                 return;
             }
 
-            await next(context);
+            // Everything the request does in the engine is checked against this principal.
+            using (MemoryPrincipal.Use(PrincipalMapping.From(context.User, security)))
+            {
+                await next(context);
+            }
+
             AuditRecorder.Completed(context, audit, principal, action, mcpTarget);
         });
 

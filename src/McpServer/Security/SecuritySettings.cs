@@ -12,8 +12,14 @@ public sealed class SecuritySettings
     /// <summary>The audit log file inside the data folder. Default "audit.jsonl".</summary>
     public string AuditFile { get; set; } = "audit.jsonl";
 
-    /// <summary>The principal the stdio server acts as (it has no network peer to authenticate). Default "local".</summary>
+    /// <summary>
+    /// The principal the stdio server acts as (it has no network peer to authenticate), and anonymous loopback clients
+    /// while no credential is configured. Default "local".
+    /// </summary>
     public string LocalPrincipal { get; set; } = "local";
+
+    /// <summary>The role of <see cref="LocalPrincipal"/>: admin (default: whoever runs the server owns its data), user or agent.</summary>
+    public string LocalRole { get; set; } = "admin";
 
     /// <summary>JWT bearer tokens from an OpenID Connect issuer.</summary>
     public JwtSettings Jwt { get; set; } = new();
@@ -63,6 +69,9 @@ public sealed class JwtSettings
 
     /// <summary>The claim holding the role ("agent" or "admin"). Default "role"; missing means "agent".</summary>
     public string RoleClaim { get; set; } = "role";
+
+    /// <summary>The claim listing the groups the token's principal belongs to. Default "groups".</summary>
+    public string GroupClaim { get; set; } = "groups";
 
     /// <summary>True when JWT bearer authentication is configured.</summary>
     public bool IsConfigured => !string.IsNullOrWhiteSpace(Authority) || !string.IsNullOrWhiteSpace(SigningKey);

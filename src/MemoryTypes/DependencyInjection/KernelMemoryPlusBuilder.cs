@@ -1,5 +1,6 @@
 using KernelMemoryPlus;
 using KernelMemoryPlus.Embeddings;
+using KernelMemoryPlus.Encryption;
 using KernelMemoryPlus.Storage.InMemory;
 using KernelMemoryPlus.Storage.Sqlite;
 using Microsoft.Extensions.AI;
@@ -91,6 +92,20 @@ public sealed class KernelMemoryPlusBuilder
         ArgumentNullException.ThrowIfNull(factory);
         Services.RemoveAllKeyed<IEmbeddingGenerator<string, Embedding<float>>>(ServiceKey);
         Services.AddKeyedSingleton(ServiceKey, (sp, _) => factory(sp));
+        return this;
+    }
+
+    /// <summary>
+    /// Configures encryption at rest (on by default: with a SQLite store and no key configured, a key file is generated
+    /// beside the database). For example <c>o.Key = Environment.GetEnvironmentVariable("KMP_ENCRYPTION_KEY")</c>,
+    /// <c>o.KeyFile = "/run/secrets/kmp.keys.json"</c>, or <c>o.Enabled = false</c>.
+    /// </summary>
+    /// <param name="configure">Changes the <see cref="EncryptionOptions"/>.</param>
+    /// <returns>The builder.</returns>
+    public KernelMemoryPlusBuilder UseEncryption(Action<EncryptionOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        Services.Configure<KernelMemoryPlusOptions>(o => configure(o.Encryption));
         return this;
     }
 

@@ -1,4 +1,5 @@
 using KernelMemoryPlus.Retrieval;
+using Microsoft.Extensions.Logging;
 
 namespace KernelMemoryPlus.Internal;
 
@@ -12,7 +13,7 @@ namespace KernelMemoryPlus.Internal;
 /// Access statistics are updated under the read lock with interlocked-free last-writer-wins semantics, which is fine
 /// for counters that only feed ranking.
 /// </remarks>
-internal sealed class NamespaceIndex : IDisposable
+internal sealed partial class NamespaceIndex : IDisposable
 {
     private readonly Dictionary<string, Entry> _byId = new(StringComparer.Ordinal);
     private readonly List<Entry?> _bySlot = [];
@@ -31,10 +32,30 @@ internal sealed class NamespaceIndex : IDisposable
     private long[] _validFrom = new long[256];
     private long[] _validTo = new long[256];
 
-    public NamespaceIndex(string ns, int dimensions)
+    // Persistence of the approximate vector graph (null: not persisted). Saves run one at a time under _saveGate,
+    // which is only ever taken while holding Lock (read or write) or after releasing it, never before taking it.
+    private readonly VectorGraphFiles? _graphFiles;
+    private readonly VectorIndexPersistence? _persistence;
+    private readonly object _saveGate = new();
+    private int _saveQueued;
+    private long _lastSaveMs = Environment.TickCount64;
+    private volatile bool _disposed;
+
+    /// <summary>Creates an empty index.</summary>
+    /// <param name="ns">The namespace.</param>
+    /// <param name="dimensions">Vector dimensions.</param>
+    /// <param name="approximateThreshold">Vectors from which the HNSW graph is used (see <see cref="FlatVectorIndex"/>).</param>
+    /// <param name="persistence">Where the graph is saved and loaded from, or null to keep it in memory only.</param>
+    public NamespaceIndex(string ns, int dimensions, int approximateThreshold = FlatVectorIndex.DefaultApproximateThreshold, VectorIndexPersistence? persistence = null)
     {
         Namespace = ns;
-        Vectors = new FlatVectorIndex(dimensions);
+        Vectors = new FlatVectorIndex(dimensions, approximateThreshold: approximateThreshold);
+        if (persistence is not null)
+        {
+            _persistence = persistence;
+            _graphFiles = new VectorGraphFiles(persistence.Directory, ns);
+            Vectors.GraphReady = OnGraphReady;
+        }
     }
 
     public string Namespace { get; }
@@ -65,8 +86,223 @@ internal sealed class NamespaceIndex : IDisposable
 
     public IEnumerable<MemoryLink> Links => _links.Values;
 
-    /// <summary>Releases the vector index's native graph, if it has one (write lock held by the caller).</summary>
-    public void Dispose() => Vectors.Dispose();
+    /// <summary>
+    /// Saves the vector graph if it changed since it was last saved (when persisted), then releases it (write lock
+    /// held by the caller). A failed save is logged, never thrown.
+    /// </summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (_graphFiles is not null)
+        {
+            if (Vectors.GraphChanges > 0)
+            {
+                SaveGraph(lockHeld: true);
+            }
+            else
+            {
+                // A background save may still be committing its files (outside the lock): let it finish.
+                lock (_saveGate)
+                {
+                }
+            }
+        }
+
+        Vectors.Dispose();
+    }
+
+    /// <summary>
+    /// Starts loading the saved vector graph (when persisted and one was saved) or building it, in the background, if
+    /// the namespace is large enough: for an index just loaded from the store, so its first queries do not wait.
+    /// </summary>
+    public void WarmUp()
+    {
+        if (_graphFiles is { } files)
+        {
+            Vectors.WarmUp(() => files.Open(Vectors.Dimensions));
+        }
+        else
+        {
+            Vectors.WarmUp();
+        }
+    }
+
+    /// <summary>Saves the vector graph now if it changed since the last save (tests, benchmarks); false when nothing was saved.</summary>
+    internal bool SaveVectorGraph() => _graphFiles is not null && !_disposed && SaveGraph(lockHeld: false);
+
+    /// <summary>A background graph build or load finished: install it, report it, and save it unless it is the saved one.</summary>
+    private void OnGraphReady()
+    {
+        GraphOutcome? outcome;
+        Lock.EnterReadLock();
+        try
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            Vectors.InstallPendingGraph();
+            outcome = Vectors.LastGraphOutcome;
+        }
+        finally
+        {
+            Lock.ExitReadLock();
+        }
+
+        if (outcome is null || _persistence is not { } persistence)
+        {
+            return;
+        }
+
+        if (outcome.Source == GraphSource.Loaded)
+        {
+            LogGraphLoaded(persistence.Logger, Namespace, outcome.Elapsed.TotalMilliseconds, outcome.SavedSequence ?? 0, outcome.Kept, outcome.Moved, outcome.Removed, outcome.Added, outcome.Replayed);
+        }
+        else if (outcome.Rejected is { } reason)
+        {
+            LogGraphRejected(persistence.Logger, Namespace, reason, outcome.Elapsed.TotalSeconds);
+        }
+        else
+        {
+            LogGraphBuilt(persistence.Logger, Namespace, Vectors.Count, outcome.Elapsed.TotalSeconds);
+        }
+
+        if (Vectors.GraphChanges > 0)
+        {
+            QueueSave();
+        }
+    }
+
+    /// <summary>After a vector write (write lock held): queue a save once enough changed, or some changed long enough ago.</summary>
+    private void AfterVectorWrite()
+    {
+        if (_graphFiles is null)
+        {
+            return;
+        }
+
+        long changes = Vectors.GraphChanges;
+        if (changes > 0 && (changes >= Math.Max(1024, Vectors.Count / 8) || Environment.TickCount64 - Volatile.Read(ref _lastSaveMs) > SaveInterval.TotalMilliseconds))
+        {
+            QueueSave();
+        }
+    }
+
+    /// <summary>How long graph changes may stay unsaved while writes go on.</summary>
+    internal static readonly TimeSpan SaveInterval = TimeSpan.FromMinutes(10);
+
+    private void QueueSave()
+    {
+        if (Interlocked.Exchange(ref _saveQueued, 1) != 0)
+        {
+            return;
+        }
+
+        _ = Task.Run(() =>
+        {
+            try
+            {
+                SaveGraph(lockHeld: false);
+            }
+            finally
+            {
+                Volatile.Write(ref _saveQueued, 0);
+            }
+        });
+    }
+
+    /// <summary>
+    /// Writes the graph under the lock (the caller's write lock, or a read lock taken here), then commits the files
+    /// outside it. Returns true when a graph was saved.
+    /// </summary>
+    private bool SaveGraph(bool lockHeld)
+    {
+        var files = _graphFiles!;
+        var persistence = _persistence!;
+        PendingGraph? pending = null;
+        long sequence = 0;
+        bool readLocked = false;
+        try
+        {
+            if (!lockHeld)
+            {
+                Lock.EnterReadLock();
+                readLocked = true;
+                if (_disposed)
+                {
+                    return false;
+                }
+            }
+
+            lock (_saveGate)
+            {
+                try
+                {
+                    if (Vectors.GraphChanges == 0)
+                    {
+                        return false;
+                    }
+
+                    sequence = persistence.Sequence();
+                    pending = files.Write(Vectors);
+                }
+                finally
+                {
+                    if (readLocked)
+                    {
+                        Lock.ExitReadLock();
+                        readLocked = false;
+                    }
+                }
+
+                if (pending is null)
+                {
+                    return false;
+                }
+
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                long bytes = files.Commit(pending, Vectors.Dimensions, sequence);
+                Volatile.Write(ref _lastSaveMs, Environment.TickCount64);
+                double megabytes = bytes / 1048576.0;
+                double milliseconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                LogGraphSaved(persistence.Logger, Namespace, pending.Snapshot.Count, megabytes, sequence, milliseconds);
+                return true;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            LogGraphSaveFailed(persistence.Logger, ex, Namespace);
+            return false;
+        }
+        finally
+        {
+            if (readLocked)
+            {
+                Lock.ExitReadLock();
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded the saved vector index of namespace {Namespace} in {Milliseconds:F0} ms (saved at change {Sequence}): {Kept} vectors kept, {Moved} moved, {Removed} removed, {Added} added, {Replayed} writes replayed")]
+    private static partial void LogGraphLoaded(ILogger logger, string @namespace, double milliseconds, long sequence, int kept, int moved, int removed, int added, int replayed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The saved vector index of namespace {Namespace} was not used ({Reason}); it was rebuilt in {Seconds:F1} s")]
+    private static partial void LogGraphRejected(ILogger logger, string @namespace, string reason, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Built the vector index of namespace {Namespace} ({Count} vectors) in {Seconds:F1} s")]
+    private static partial void LogGraphBuilt(ILogger logger, string @namespace, int count, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Saved the vector index of namespace {Namespace} ({Count} vectors, {Megabytes:F1} MB, change {Sequence}) in {Milliseconds:F0} ms")]
+    private static partial void LogGraphSaved(ILogger logger, string @namespace, int count, double megabytes, long sequence, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Saving the vector index of namespace {Namespace} failed; it will be retried, or rebuilt after a restart")]
+    private static partial void LogGraphSaveFailed(ILogger logger, Exception exception, string @namespace);
 
     public MemoryRecord? Get(string id) => _byId.TryGetValue(id, out var e) ? e.Record : null;
 
@@ -96,6 +332,7 @@ internal sealed class NamespaceIndex : IDisposable
             existing.Record = record;
             SetValidity(existing.Slot, record);
             Vectors.Set(existing.Slot, vector);
+            AfterVectorWrite();
             if (textChanged)
             {
                 Keywords.Add(existing.Slot, text ?? Keywords.Analyze(IndexText(record)));
@@ -105,6 +342,7 @@ internal sealed class NamespaceIndex : IDisposable
         else
         {
             int slot = Vectors.Add(vector);
+            AfterVectorWrite();
             var entry = new Entry(record, slot);
             _byId[record.Id] = entry;
             while (_bySlot.Count <= slot)
@@ -162,6 +400,7 @@ internal sealed class NamespaceIndex : IDisposable
         }
 
         Vectors.Remove(entry.Slot);
+        AfterVectorWrite();
         Keywords.Remove(entry.Slot);
         _bySlot[entry.Slot] = null;
         TrackSession(entry.Record, -1);
@@ -359,3 +598,9 @@ internal sealed class NamespaceIndex : IDisposable
         public string? SubjectKey { get; set; }
     }
 }
+
+/// <summary>Where and how a namespace index saves its approximate vector graph.</summary>
+/// <param name="Directory">The folder of the graph files.</param>
+/// <param name="Logger">Where loads, rebuilds and failed saves are reported.</param>
+/// <param name="Sequence">The engine's last change sequence, written with a save (for diagnostics).</param>
+internal sealed record VectorIndexPersistence(string Directory, ILogger Logger, Func<long> Sequence);

@@ -25,4 +25,7 @@ internal sealed class StoredChange
 
     [VectorStoreData]
     public string? Author { get; set; }
+
+    [VectorStoreData]
+    public bool Private { get; set; }
 }

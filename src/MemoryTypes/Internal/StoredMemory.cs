@@ -64,6 +64,8 @@ internal sealed class StoredMemory
 
     public bool Pinned { get; set; }
 
+    public bool Private { get; set; }
+
     public ReadOnlyMemory<float>? Embedding { get; set; }
 
     /// <summary>The collection definition, with the vector dimensions of the configured embedding model.</summary>
@@ -105,6 +107,7 @@ internal sealed class StoredMemory
             new VectorStoreDataProperty(nameof(Supersedes), typeof(string)),
             new VectorStoreDataProperty(nameof(SupersededBy), typeof(string)),
             new VectorStoreDataProperty(nameof(Pinned), typeof(bool)),
+            new VectorStoreDataProperty(nameof(Private), typeof(bool)),
             new VectorStoreVectorProperty(nameof(Embedding), typeof(ReadOnlyMemory<float>?), dimensions)
             {
                 DistanceFunction = DistanceFunction.CosineSimilarity,

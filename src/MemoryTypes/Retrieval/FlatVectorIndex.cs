@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -26,7 +27,17 @@ namespace KernelMemoryPlus.Retrieval;
 /// oversampled candidate list, keeps the slots <c>accept</c> allows, and re-scores them with exact float32
 /// similarity. A selective filter (estimated from a sample of slots) or a graph that yields too few accepted
 /// candidates falls back to the exact float32 scan of the accepted slots. Below half the threshold the graph is
-/// dropped and the int8 codes rebuilt.
+/// dropped and the int8 codes rebuilt. The graph's beam widths grow with its size
+/// (<see cref="HnswVectorIndex.ExpansionAddFor"/>, <see cref="HnswVectorIndex.ExpansionSearchFor"/>).
+/// </para>
+/// <para>
+/// Persistence: <see cref="SaveApproximateIndex(string)"/> writes the live graph (keys = slots) and returns a hash of
+/// each slot's int8 code; <see cref="WarmUp(Func{SavedGraph?})"/> gives the background task a saved graph to load
+/// instead of building one. The saved keys are mapped onto the current slots by those hashes (so the vectors may be
+/// loaded in any order), vectors deleted or changed since the save are removed, new ones added, and the result
+/// installed like a build (writes made meanwhile replayed). A saved graph that fails to load or is mostly stale is
+/// dropped for a build. <see cref="GraphBuilds"/>, <see cref="GraphLoads"/> and <see cref="LastGraphOutcome"/> say
+/// which happened.
 /// </para>
 /// <para>
 /// Thread safety: not thread-safe for writers; the owning namespace index guards it with its reader/writer lock
@@ -45,6 +56,9 @@ internal sealed class FlatVectorIndex : IDisposable
     /// <summary>Below this share of accepted slots (estimated) a filtered search scans the accepted slots exactly.</summary>
     internal const double MinApproximateAcceptRate = 0.1;
 
+    /// <summary>How many graph candidates a search re-scores, for reports.</summary>
+    internal const string CandidatesDescription = "2k + 32 (divided by a filter's estimated accept rate)";
+
     private const int AcceptSamples = 64;
 
     private readonly int _dimensions;
@@ -54,12 +68,17 @@ internal sealed class FlatVectorIndex : IDisposable
     private float[] _data;
     private sbyte[]? _codes;
     private float[] _scales;
+    private ulong[] _hashes;
     private bool[] _used;
     private int _highWater;
     private HnswVectorIndex? _graph;
     private GraphBuild? _build;
     private HashSet<int>? _journal;
     private bool _graphFailed;
+    private long _graphChanges;
+    private int _graphBuilds;
+    private int _graphLoads;
+    private int _graphTunedFor;
     private volatile bool _disposed;
 
     /// <summary>Creates an empty index.</summary>
@@ -74,6 +93,7 @@ internal sealed class FlatVectorIndex : IDisposable
         _data = new float[dimensions * capacity];
         _codes = new sbyte[dimensions * capacity];
         _scales = new float[capacity];
+        _hashes = new ulong[capacity];
         _used = new bool[capacity];
     }
 
@@ -93,8 +113,38 @@ internal sealed class FlatVectorIndex : IDisposable
     /// <summary>Native bytes held by the graph, or 0.</summary>
     internal long GraphMemoryBytes => Volatile.Read(ref _graph)?.MemoryUsage ?? 0;
 
+    /// <summary>Bytes of the graph's content (as serialized: codes, links, keys), or 0.</summary>
+    internal long GraphDataBytes => Volatile.Read(ref _graph)?.SerializedLength ?? 0;
+
+    /// <summary>The live graph's efConstruction, or 0.</summary>
+    internal int GraphExpansionAdd => Volatile.Read(ref _graph)?.CurrentExpansionAdd ?? 0;
+
+    /// <summary>The live graph's efSearch, or 0.</summary>
+    internal int GraphExpansionSearch => Volatile.Read(ref _graph)?.CurrentExpansionSearch ?? 0;
+
     /// <summary>Managed bytes held by the vector arrays (capacity, not count).</summary>
-    internal long ArrayBytes => ((long)_data.Length * sizeof(float)) + (_codes?.LongLength ?? 0) + ((long)_scales.Length * sizeof(float)) + _used.LongLength;
+    internal long ArrayBytes => ((long)_data.Length * sizeof(float)) + (_codes?.LongLength ?? 0) + ((long)_scales.Length * sizeof(float)) + ((long)_hashes.Length * sizeof(ulong)) + _used.LongLength;
+
+    /// <summary>Graphs built from the vectors (in the background or by <see cref="BuildApproximateIndex"/>) and installed.</summary>
+    internal int GraphBuilds => Volatile.Read(ref _graphBuilds);
+
+    /// <summary>Saved graphs loaded (see <see cref="WarmUp(Func{SavedGraph?})"/>) and installed.</summary>
+    internal int GraphLoads => Volatile.Read(ref _graphLoads);
+
+    /// <summary>How the live graph came to be (built or loaded, and what was applied), or null before the first one.</summary>
+    internal GraphOutcome? LastGraphOutcome { get; private set; }
+
+    /// <summary>
+    /// Changes to the live graph since it was last saved (<see cref="SaveApproximateIndex(string)"/>) or loaded
+    /// unchanged; a freshly built graph counts as changed. 0 when there is no graph.
+    /// </summary>
+    internal long GraphChanges => Volatile.Read(ref _graphChanges);
+
+    /// <summary>
+    /// Called on a pool thread, without any lock, when a background build (or load) of the graph has finished; the
+    /// graph is installed by the next search or write, or by <see cref="InstallPendingGraph"/>.
+    /// </summary>
+    internal Action? GraphReady { get; set; }
 
     /// <summary>Adds a vector (normalized on the way in) and returns its slot.</summary>
     public int Add(ReadOnlySpan<float> vector) => Add(Prepare(vector));
@@ -147,6 +197,7 @@ internal sealed class FlatVectorIndex : IDisposable
         Version++;
         vector.Normalized.Span.CopyTo(_data.AsSpan(slot * _dimensions, _dimensions));
         _scales[slot] = vector.Scale;
+        _hashes[slot] = HashCodes(vector.Codes);
         InstallFinishedGraph();
         if (_codes is { } codes)
         {
@@ -157,6 +208,13 @@ internal sealed class FlatVectorIndex : IDisposable
         {
             graph.Remove(slot);
             graph.Add(slot, vector.Codes);
+            _graphChanges++;
+            if (Count > _graphTunedFor + (_graphTunedFor / 4))
+            {
+                // Grown by a quarter since the beams were chosen: widen them for the new size.
+                graph.TuneFor(Count);
+                _graphTunedFor = Count;
+            }
         }
         else
         {
@@ -181,6 +239,7 @@ internal sealed class FlatVectorIndex : IDisposable
         Version++;
         _data.AsSpan(slot * _dimensions, _dimensions).Clear();
         _scales[slot] = 0;
+        _hashes[slot] = 0;
         _free.Push(slot);
         Count--;
         InstallFinishedGraph();
@@ -188,6 +247,7 @@ internal sealed class FlatVectorIndex : IDisposable
         if (_graph is { } graph)
         {
             graph.Remove(slot);
+            _graphChanges++;
             if (Count < _approximateThreshold / 2)
             {
                 DropGraph();
@@ -353,9 +413,10 @@ internal sealed class FlatVectorIndex : IDisposable
     }
 
     /// <summary>
-    /// The share of a deterministic sample of used slots that <paramref name="accept"/> allows. The sample follows the
-    /// golden-ratio sequence over the slot range, so it is spread evenly but never lines up with a periodic filter
-    /// (an even stride would see only odd slots, for example).
+    /// The share of a deterministic sample of used slots that <paramref name="accept"/> allows. The slot range is cut
+    /// into <see cref="AcceptSamples"/> equal strata and each contributes its first used slot from a hashed offset, so
+    /// the sample is spread over the whole range and never lines up with a periodic filter (an even stride, or a
+    /// golden-ratio sequence at some range sizes — at exactly 1,000,000 slots one saw only odd slots).
     /// </summary>
     private double EstimateAcceptRate(Func<int, bool> accept)
     {
@@ -365,27 +426,44 @@ internal sealed class FlatVectorIndex : IDisposable
             return 1;
         }
 
-        const double Phi = 0.6180339887498949;
         int used = 0, accepted = 0;
-        double position = 0.5;
-        for (int i = 0; i < AcceptSamples * 2 && used < AcceptSamples; i++)
+        for (int stratum = 0; stratum < AcceptSamples; stratum++)
         {
-            position += Phi;
-            position -= Math.Floor(position);
-            int slot = Math.Min(highWater - 1, (int)(position * highWater));
-            if (!_used[slot])
+            int start = SampleSlot(stratum, AcceptSamples, highWater);
+            for (int probe = 0; probe < 8; probe++)
             {
-                continue;
-            }
+                int slot = start + probe;
+                if (slot >= highWater)
+                {
+                    break;
+                }
 
-            used++;
-            if (accept(slot))
-            {
-                accepted++;
+                if (_used[slot])
+                {
+                    used++;
+                    if (accept(slot))
+                    {
+                        accepted++;
+                    }
+
+                    break;
+                }
             }
         }
 
         return used == 0 ? 1 : (double)accepted / used;
+    }
+
+    /// <summary>A slot at a hashed (SplitMix64) offset inside stratum <paramref name="stratum"/> of <paramref name="strata"/> over [0, highWater).</summary>
+    internal static int SampleSlot(int stratum, int strata, int highWater)
+    {
+        ulong z = ((ulong)stratum + 1) * 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        double offset = (z >> 11) * (1.0 / (1UL << 53));
+        long slot = (long)((stratum + offset) * highWater / strata);
+        return (int)Math.Min(highWater - 1, slot);
     }
 
     /// <summary>
@@ -409,99 +487,36 @@ internal sealed class FlatVectorIndex : IDisposable
             }
         }
 
+        var watch = Stopwatch.StartNew();
         var graph = BuildGraph(_codes!, _used, _highWater, Count, parallelism <= 0 ? Environment.ProcessorCount : parallelism, CancellationToken.None);
-        Install(graph, journal: null);
+        Install(new GraphResult(graph, new GraphOutcome(GraphSource.Built, watch.Elapsed)), journal: null);
     }
 
     /// <summary>
-    /// The graph serialized for persistence (USearch format: int8 codes, links, keys = this index's slots), or null
-    /// when no graph is live. Read lock suffices. Store it with, for each slot, the id of the memory it held, so that a
-    /// later <see cref="LoadApproximateIndex"/> can map the keys onto the slots of a freshly loaded index.
+    /// Writes the live graph to <paramref name="path"/> (USearch format: int8 codes, links, keys = this index's slots)
+    /// and returns, per slot, a hash of the vector it holds (0 for a free slot), which lets
+    /// <see cref="WarmUp(Func{SavedGraph?})"/> map the saved keys onto the slots of a later index holding the same
+    /// vectors in another order. Null (nothing written) when no graph is live. Read lock held by the caller: writes
+    /// must not run meanwhile; searches may.
     /// </summary>
-    internal byte[]? SaveApproximateIndex()
+    internal GraphSnapshot? SaveApproximateIndex(string path)
     {
         InstallFinishedGraph();
-        return Volatile.Read(ref _graph)?.Save();
+        var graph = Volatile.Read(ref _graph);
+        if (graph is null || _disposed)
+        {
+            return null;
+        }
+
+        graph.SaveFile(path);
+        var hashes = new ulong[_highWater];
+        Array.Copy(_hashes, hashes, _highWater);
+        Volatile.Write(ref _graphChanges, 0);
+        return new GraphSnapshot(hashes, Count);
     }
 
-    /// <summary>
-    /// Installs a graph saved by <see cref="SaveApproximateIndex"/> instead of building one (write lock held, after the
-    /// vectors were loaded). <paramref name="newSlotOf"/> maps each saved slot to the slot now holding the same,
-    /// unchanged vector, or −1 when that memory was deleted or its vector changed since the save; those are removed,
-    /// and slots the saved graph lacks are added. Returns false, leaving the index as it was, when the bytes do not
-    /// load or do not match (the graph is then built as usual).
-    /// </summary>
-    /// <param name="saved">The bytes <see cref="SaveApproximateIndex"/> returned.</param>
-    /// <param name="savedSlots">How many slots the saved index spanned (the length of the saved slot → id list).</param>
-    /// <param name="newSlotOf">Saved slot → current slot, or −1.</param>
-    internal bool LoadApproximateIndex(ReadOnlySpan<byte> saved, int savedSlots, Func<int, int> newSlotOf)
-    {
-        if (_disposed || _graph is not null || _codes is null)
-        {
-            return false;
-        }
-
-        HnswVectorIndex graph;
-        try
-        {
-            graph = HnswVectorIndex.Load(saved, _dimensions);
-        }
-        catch (InvalidDataException)
-        {
-            return false;
-        }
-
-        try
-        {
-            // Keys are slots; renaming in place could collide, so move every key above the slot range first.
-            const ulong Parked = 1UL << 40;
-            var present = new List<int>();
-            for (int old = 0; old < savedSlots; old++)
-            {
-                if (graph.Contains((ulong)old))
-                {
-                    graph.Rename((ulong)old, (ulong)old + Parked);
-                    present.Add(old);
-                }
-            }
-
-            foreach (int old in present)
-            {
-                int target = newSlotOf(old);
-                if (target < 0 || target >= _highWater || !_used[target] || graph.Contains(target))
-                {
-                    graph.Remove((ulong)old + Parked);
-                }
-                else
-                {
-                    graph.Rename((ulong)old + Parked, (ulong)target);
-                }
-            }
-
-            var codes = _codes;
-            for (int slot = 0; slot < _highWater; slot++)
-            {
-                if (_used[slot] && !graph.Contains(slot))
-                {
-                    graph.Add(slot, codes.AsSpan(slot * _dimensions, _dimensions));
-                }
-            }
-
-            if (graph.Size != Count || present.Count == 0)
-            {
-                graph.Dispose();
-                return false;
-            }
-        }
-        catch
-        {
-            graph.Dispose();
-            throw;
-        }
-
-        Install(graph, journal: null);
-        return true;
-    }
+    /// <summary>Installs a finished background build or load now, if there is one (under either lock).</summary>
+    internal void InstallPendingGraph() => InstallFinishedGraph();
 
     private void Journal(int slot)
     {
@@ -514,14 +529,24 @@ internal sealed class FlatVectorIndex : IDisposable
         }
     }
 
-    /// <summary>Starts the background build once the index is large enough (read lock held by the caller).</summary>
     /// <summary>
     /// Starts building the approximate graph in the background now if the index is large enough (otherwise the first
     /// search starts it): for an index just loaded from the store, so its first queries do not wait for a scan.
     /// </summary>
-    public void WarmUp() => StartGraphBuildIfDue();
+    public void WarmUp() => StartGraphBuildIfDue(null);
 
-    private void StartGraphBuildIfDue()
+    /// <summary>
+    /// Like <see cref="WarmUp()"/>, but the background task first tries the graph <paramref name="openSaved"/> returns
+    /// (null: none saved; it may throw <see cref="InvalidDataException"/> or <see cref="IOException"/>): its keys are
+    /// mapped onto this index's slots by vector hash, the vectors deleted or changed since the save are removed from it
+    /// and the new ones added. A saved graph that does not load, does not match, or would need more than half the
+    /// vectors changed is dropped and the graph built as usual (<see cref="LastGraphOutcome"/> says why). Searches use
+    /// the quantized scan until the graph is installed; writes made meanwhile are journaled and replayed.
+    /// </summary>
+    /// <param name="openSaved">Opens the saved graph; called on the background task.</param>
+    public void WarmUp(Func<SavedGraph?>? openSaved) => StartGraphBuildIfDue(openSaved);
+
+    private void StartGraphBuildIfDue(Func<SavedGraph?>? openSaved = null)
     {
         if (Count < _approximateThreshold || _graphFailed || _disposed || Volatile.Read(ref _build) is not null)
         {
@@ -539,21 +564,214 @@ internal sealed class FlatVectorIndex : IDisposable
             // journaled and re-applied from the live arrays when the graph is installed, so torn reads do not matter.
             var codes = _codes!;
             var used = _used;
+            var hashes = _hashes;
             int highWater = _highWater, count = Count;
             _journal = [];
             var cancellation = new CancellationTokenSource();
             int workers = Math.Max(1, Environment.ProcessorCount / 2);
-            var task = Task.Run(() => BuildGraph(codes, used, highWater, count, workers, cancellation.Token));
+            var task = Task.Run(() => LoadOrBuildGraph(openSaved, codes, used, hashes, highWater, count, workers, cancellation.Token));
             Volatile.Write(ref _build, new GraphBuild(task, cancellation));
+            task.ContinueWith(
+                static (_, state) =>
+                {
+                    var index = (FlatVectorIndex)state!;
+                    if (!index._disposed)
+                    {
+                        index.GraphReady?.Invoke();
+                    }
+                },
+                this,
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+    }
+
+    private GraphResult LoadOrBuildGraph(Func<SavedGraph?>? openSaved, sbyte[] codes, bool[] used, ulong[] hashes, int highWater, int count, int parallelism, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        string? rejected = null;
+        long? savedSequence = null;
+        if (openSaved is not null)
+        {
+            try
+            {
+                if (openSaved() is { } saved)
+                {
+                    savedSequence = saved.Sequence;
+                    var (graph, outcome) = LoadSavedGraph(saved, codes, used, hashes, highWater, count, parallelism, cancellationToken);
+                    if (graph is not null)
+                    {
+                        return new GraphResult(graph, outcome with { Elapsed = watch.Elapsed });
+                    }
+
+                    rejected = outcome.Rejected;
+                }
+            }
+            catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException or InvalidOperationException)
+            {
+                rejected = ex.Message;
+            }
+        }
+
+        var built = BuildGraph(codes, used, highWater, count, parallelism, cancellationToken);
+        return new GraphResult(built, new GraphOutcome(GraphSource.Built, watch.Elapsed) { Rejected = rejected, SavedSequence = savedSequence });
+    }
+
+    /// <summary>
+    /// Loads a saved graph and brings it in step with the vectors (see <see cref="WarmUp(Func{SavedGraph?})"/>); a null
+    /// graph with the reason in <see cref="GraphOutcome.Rejected"/> when too much changed since the save.
+    /// </summary>
+    private (HnswVectorIndex? Graph, GraphOutcome Outcome) LoadSavedGraph(SavedGraph saved, sbyte[] codes, bool[] used, ulong[] hashes, int highWater, int count, int parallelism, CancellationToken cancellationToken)
+    {
+        // Plan first, from the hashes alone, so a graph too stale to be worth loading is not read at all. A saved key
+        // keeps its slot when that slot now holds the same vector; otherwise it moves to a slot holding its vector
+        // that no other key took, or is removed.
+        var savedHashes = saved.SlotHashes;
+        var target = new int[savedHashes.Length];
+        var taken = new bool[highWater];
+        var pending = new List<int>();
+        int kept = 0, moved = 0, removed = 0, savedCount = 0;
+        for (int old = 0; old < savedHashes.Length; old++)
+        {
+            ulong hash = savedHashes[old];
+            if (hash == 0)
+            {
+                target[old] = -2;
+                continue;
+            }
+
+            savedCount++;
+            if (old < highWater && used[old] && hashes[old] == hash)
+            {
+                target[old] = old;
+                taken[old] = true;
+                kept++;
+            }
+            else
+            {
+                pending.Add(old);
+            }
+        }
+
+        if (savedCount != saved.Count)
+        {
+            throw new InvalidDataException($"The saved index map lists {savedCount} vectors but says it holds {saved.Count}.");
+        }
+
+        if (pending.Count > 0)
+        {
+            // Free slots by hash, as chains through `next` (equal vectors share a hash; any of them will do).
+            var heads = new Dictionary<ulong, int>();
+            var next = new int[highWater];
+            for (int slot = highWater - 1; slot >= 0; slot--)
+            {
+                if (used[slot] && !taken[slot] && hashes[slot] != 0)
+                {
+                    next[slot] = heads.TryGetValue(hashes[slot], out int head) ? head : -1;
+                    heads[hashes[slot]] = slot;
+                }
+            }
+
+            foreach (int old in pending)
+            {
+                if (heads.TryGetValue(savedHashes[old], out int slot) && slot >= 0)
+                {
+                    target[old] = slot;
+                    taken[slot] = true;
+                    heads[savedHashes[old]] = next[slot];
+                    moved++;
+                }
+                else
+                {
+                    target[old] = -1;
+                    removed++;
+                }
+            }
+        }
+
+        var missing = new List<int>();
+        for (int slot = 0; slot < highWater; slot++)
+        {
+            if (used[slot] && !taken[slot])
+            {
+                missing.Add(slot);
+            }
+        }
+
+        var outcome = new GraphOutcome(GraphSource.Loaded, TimeSpan.Zero)
+        {
+            Kept = kept,
+            Moved = moved,
+            Removed = removed,
+            Added = missing.Count,
+            SavedSequence = saved.Sequence,
+        };
+        if (removed + missing.Count > count / 2)
+        {
+            return (null, outcome with { Rejected = $"{removed:N0} of its vectors were deleted or changed and {missing.Count:N0} added since it was saved" });
+        }
+
+        var graph = HnswVectorIndex.LoadFile(saved.GraphPath, _dimensions);
+        try
+        {
+            if (graph.Size != saved.Count)
+            {
+                throw new InvalidDataException($"The saved graph holds {graph.Size:N0} vectors; its map lists {saved.Count:N0}.");
+            }
+
+            // Keys are slots: renaming in place could collide, so the moving keys are parked above the slot range
+            // first (the keys that stay are never a target: targets are slots no kept key holds).
+            const ulong Parked = 1UL << 40;
+            foreach (int old in pending)
+            {
+                if (target[old] < 0)
+                {
+                    if (!graph.Remove((ulong)old))
+                    {
+                        throw new InvalidDataException($"The saved graph lacks the key {old} its map lists.");
+                    }
+                }
+                else
+                {
+                    graph.Rename((ulong)old, (ulong)old + Parked);
+                }
+            }
+
+            foreach (int old in pending)
+            {
+                if (target[old] >= 0)
+                {
+                    graph.Rename((ulong)old + Parked, (ulong)target[old]);
+                }
+            }
+
+            if (missing.Count > 0)
+            {
+                graph.Reserve(graph.Size + removed + missing.Count + 1024);
+                int dimensions = _dimensions;
+                Parallel.ForEach(
+                    missing,
+                    new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancellationToken },
+                    slot => graph.Add(slot, codes.AsSpan(slot * dimensions, dimensions), grow: false));
+            }
+
+            graph.UpdatePressure();
+            return (graph, outcome);
+        }
+        catch
+        {
+            graph.Dispose();
+            throw;
         }
     }
 
     private HnswVectorIndex BuildGraph(sbyte[] codes, bool[] used, int highWater, int count, int parallelism, CancellationToken cancellationToken)
     {
-        var graph = HnswVectorIndex.Create(_dimensions);
+        var graph = HnswVectorIndex.Create(_dimensions, count);
         try
         {
-            graph.Reserve(count + (count / 8) + 1024);
+            graph.Reserve(count + (count / 16) + 1024);
             int dimensions = _dimensions;
             Parallel.For(
                 0,
@@ -606,7 +824,7 @@ internal sealed class FlatVectorIndex : IDisposable
 
             if (_disposed)
             {
-                build.Task.Result.Dispose();
+                build.Task.Result.Graph.Dispose();
                 return;
             }
 
@@ -614,8 +832,9 @@ internal sealed class FlatVectorIndex : IDisposable
         }
     }
 
-    private void Install(HnswVectorIndex graph, HashSet<int>? journal)
+    private void Install(GraphResult result, HashSet<int>? journal)
     {
+        var graph = result.Graph;
         var codes = _codes!;
         if (journal is not null)
         {
@@ -629,7 +848,21 @@ internal sealed class FlatVectorIndex : IDisposable
             }
         }
 
+        var outcome = result.Outcome with { Replayed = journal?.Count ?? 0 };
+        graph.TuneFor(Count);
+        _graphTunedFor = Count;
         graph.UpdatePressure();
+        LastGraphOutcome = outcome;
+        Volatile.Write(ref _graphChanges, outcome.Source == GraphSource.Loaded && outcome.Unchanged ? 0 : 1 + outcome.Replayed);
+        if (outcome.Source == GraphSource.Loaded)
+        {
+            Interlocked.Increment(ref _graphLoads);
+        }
+        else
+        {
+            Interlocked.Increment(ref _graphBuilds);
+        }
+
         Volatile.Write(ref _graph, graph);
         Volatile.Write(ref _codes, null);
     }
@@ -648,6 +881,7 @@ internal sealed class FlatVectorIndex : IDisposable
         }
 
         _codes = codes;
+        Volatile.Write(ref _graphChanges, 0);
         Volatile.Write(ref _graph, null);
         graph.Dispose();
     }
@@ -674,7 +908,7 @@ internal sealed class FlatVectorIndex : IDisposable
                     {
                         if (t.IsCompletedSuccessfully)
                         {
-                            t.Result.Dispose();
+                            t.Result.Graph.Dispose();
                         }
 
                         build.Cancellation.Dispose();
@@ -796,6 +1030,7 @@ internal sealed class FlatVectorIndex : IDisposable
         int newSize = Math.Max(slots, _used.Length * 2);
         Array.Resize(ref _used, newSize);
         Array.Resize(ref _scales, newSize);
+        Array.Resize(ref _hashes, newSize);
         Array.Resize(ref _data, newSize * _dimensions);
         if (_codes is not null)
         {
@@ -803,7 +1038,35 @@ internal sealed class FlatVectorIndex : IDisposable
         }
     }
 
-    private sealed record GraphBuild(Task<HnswVectorIndex> Task, CancellationTokenSource Cancellation);
+    /// <summary>
+    /// A 64-bit hash of an int8 code (FNV-1a over 8-byte words, then a final mix), never 0: identifies a slot's vector
+    /// in a saved graph's map. Codes are what the graph holds, and they do not change when a vector's float32 form
+    /// moves in its last bits.
+    /// </summary>
+    internal static ulong HashCodes(ReadOnlySpan<sbyte> codes)
+    {
+        var bytes = MemoryMarshal.AsBytes(codes);
+        ulong hash = 0xCBF29CE484222325UL ^ (ulong)bytes.Length;
+        var words = MemoryMarshal.Cast<byte, ulong>(bytes);
+        foreach (ulong word in words)
+        {
+            hash = (hash ^ word) * 0x100000001B3UL;
+        }
+
+        for (int i = words.Length * sizeof(ulong); i < bytes.Length; i++)
+        {
+            hash = (hash ^ bytes[i]) * 0x100000001B3UL;
+        }
+
+        hash ^= hash >> 33;
+        hash *= 0xFF51AFD7ED558CCDUL;
+        hash ^= hash >> 33;
+        return hash == 0 ? 1 : hash;
+    }
+
+    private sealed record GraphBuild(Task<GraphResult> Task, CancellationTokenSource Cancellation);
+
+    private sealed record GraphResult(HnswVectorIndex Graph, GraphOutcome Outcome);
 }
 
 /// <summary>A unit vector with its int8 code, ready to be stored in a <see cref="FlatVectorIndex"/>.</summary>
@@ -811,3 +1074,55 @@ internal sealed class FlatVectorIndex : IDisposable
 /// <param name="Codes">Its int8 code.</param>
 /// <param name="Scale">The code's scale.</param>
 internal sealed record PreparedVector(ReadOnlyMemory<float> Normalized, sbyte[] Codes, float Scale);
+
+/// <summary>Where a live graph came from.</summary>
+internal enum GraphSource
+{
+    /// <summary>Built from the vectors.</summary>
+    Built,
+
+    /// <summary>Loaded from a saved graph and brought in step with the vectors.</summary>
+    Loaded,
+}
+
+/// <summary>How the live graph of a <see cref="FlatVectorIndex"/> came to be.</summary>
+/// <param name="Source">Built or loaded.</param>
+/// <param name="Elapsed">Time the background task took (load and catch-up, or build).</param>
+internal sealed record GraphOutcome(GraphSource Source, TimeSpan Elapsed)
+{
+    /// <summary>Saved vectors kept at their slot.</summary>
+    public int Kept { get; init; }
+
+    /// <summary>Saved vectors moved to another slot (the namespace was loaded in another order).</summary>
+    public int Moved { get; init; }
+
+    /// <summary>Saved vectors removed (deleted or changed since the save).</summary>
+    public int Removed { get; init; }
+
+    /// <summary>Vectors added to the loaded graph (new or changed since the save).</summary>
+    public int Added { get; init; }
+
+    /// <summary>Writes made while the graph was built or loaded, replayed when it was installed.</summary>
+    public int Replayed { get; init; }
+
+    /// <summary>The change sequence the saved graph was written at, when one was found.</summary>
+    public long? SavedSequence { get; init; }
+
+    /// <summary>Why a saved graph was not used (the graph was built instead), or null.</summary>
+    public string? Rejected { get; init; }
+
+    /// <summary>True for a loaded graph that needed no change at all.</summary>
+    public bool Unchanged => Moved == 0 && Removed == 0 && Added == 0 && Replayed == 0;
+}
+
+/// <summary>What <see cref="FlatVectorIndex.SaveApproximateIndex(string)"/> wrote beside the graph file.</summary>
+/// <param name="SlotHashes">Per slot, the hash of its vector (<see cref="FlatVectorIndex.HashCodes"/>), 0 when free.</param>
+/// <param name="Count">Vectors in the graph.</param>
+internal sealed record GraphSnapshot(ulong[] SlotHashes, int Count);
+
+/// <summary>A saved graph, found and checked, ready for <see cref="FlatVectorIndex.WarmUp(Func{SavedGraph?})"/>.</summary>
+/// <param name="GraphPath">The USearch file.</param>
+/// <param name="SlotHashes">Per saved slot (= graph key), the hash of its vector, 0 when free.</param>
+/// <param name="Count">Vectors in the graph.</param>
+/// <param name="Sequence">The change sequence it was saved at (for diagnostics).</param>
+internal sealed record SavedGraph(string GraphPath, ulong[] SlotHashes, int Count, long Sequence);

@@ -65,6 +65,18 @@ internal static class NativeMethods
     public static extern void usearch_change_expansion_search(IntPtr index, nuint expansion, out IntPtr error);
 
     [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+    public static extern nuint usearch_expansion_search(IntPtr index, out IntPtr error);
+
+    [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+    public static extern void usearch_change_expansion_add(IntPtr index, nuint expansion, out IntPtr error);
+
+    [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+    public static extern nuint usearch_expansion_add(IntPtr index, out IntPtr error);
+
+    [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+    public static extern nuint usearch_connectivity(IntPtr index, out IntPtr error);
+
+    [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
     public static extern void usearch_change_threads_add(IntPtr index, nuint threads, out IntPtr error);
 
     [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
@@ -94,6 +106,20 @@ internal static class NativeMethods
 
     [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
     public static extern void usearch_load_buffer(IntPtr index, ref byte buffer, nuint length, out IntPtr error);
+
+    [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+    public static extern void usearch_save(IntPtr index, ref byte utf8Path, out IntPtr error);
+
+    [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+    public static extern void usearch_load(IntPtr index, ref byte utf8Path, out IntPtr error);
+
+    /// <summary>A path as the null-terminated UTF-8 string the C API takes.</summary>
+    public static byte[] Utf8Path(string path)
+    {
+        var bytes = new byte[System.Text.Encoding.UTF8.GetByteCount(path) + 1];
+        System.Text.Encoding.UTF8.GetBytes(path, bytes);
+        return bytes;
+    }
 
     /// <summary>Throws when a call reported an error.</summary>
     /// <param name="error">The error pointer a call filled in.</param>

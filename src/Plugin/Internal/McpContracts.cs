@@ -51,6 +51,8 @@ internal sealed record McpMemoryItem
 
     public bool? Pinned { get; init; }
 
+    public bool? Private { get; init; }
+
     public MemoryRecord ToRecord() => new()
     {
         Id = Id,
@@ -77,6 +79,7 @@ internal sealed record McpMemoryItem
         SuccessCount = SuccessCount ?? 0,
         FailureCount = FailureCount ?? 0,
         Pinned = Pinned ?? false,
+        Private = Private ?? false,
     };
 }
 

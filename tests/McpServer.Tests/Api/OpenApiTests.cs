@@ -25,6 +25,14 @@ public sealed partial class OpenApiTests(ApiServer server) : IClassFixture<ApiSe
         ("post", "/api/v1/admin/reindex"),
         ("post", "/api/v1/admin/compact"),
         ("get", "/api/v1/admin/audit"),
+        ("get", "/api/v1/namespaces/{ns}"),
+        ("put", "/api/v1/namespaces/{ns}/policy"),
+        ("put", "/api/v1/namespaces/{ns}/owner"),
+        ("get", "/api/v1/namespaces/{ns}/grants"),
+        ("post", "/api/v1/namespaces/{ns}/grants"),
+        ("get", "/api/v1/grants"),
+        ("delete", "/api/v1/grants/{id}"),
+        ("get", "/api/v1/namespaces/{ns}/conflicts"),
     ];
 
     private readonly HttpClient _client = server.Client;

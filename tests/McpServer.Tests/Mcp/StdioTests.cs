@@ -39,7 +39,7 @@ public sealed class StdioTests
             var prompt = await client.GetPromptAsync("memory-guide", cancellationToken: Token);
             var bad = await client.CallFailingAsync("get", new { id = "nope" });
 
-            Assert.Equal(24, tools.Count);
+            Assert.Equal(29, tools.Count);
             Assert.Equal(id, recalled.GetProperty("results")[0].GetProperty("memory").Str("id"));
             Assert.Equal("Stdio", graph.GetProperty("entities")[0].Str("name"));
             Assert.Contains("release train", JsonSerializer.Serialize(resource));

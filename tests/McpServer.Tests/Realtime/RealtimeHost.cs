@@ -49,6 +49,10 @@ internal sealed class RealtimeHost : IAsyncDisposable
         var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
         {
             builder.UseSetting("KernelMemoryPlus:DataDirectory", data.Path);
+
+            // These tests write through the engine beside the door (as the embedding application would): they test the
+            // stream, not who may read it (SharingTests does).
+            builder.UseSetting("KernelMemoryPlus:Engine:RequirePrincipal", "false");
             foreach (var (key, value) in settings ?? new Dictionary<string, string>())
             {
                 builder.UseSetting(key, value);

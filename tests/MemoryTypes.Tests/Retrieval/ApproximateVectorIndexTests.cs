@@ -207,16 +207,19 @@ public sealed class ApproximateVectorIndexTests
     }
 
     [Fact]
-    public void SavedGraph_LoadsIntoAReloadedIndex_WithDifferentSlots()
+    public async Task SavedGraph_LoadsIntoAReloadedIndex_WithDifferentSlots_AndCatchesUp()
     {
+        using var folder = new TempFolder();
         var random = new Random(71);
-        using var original = Clustered(random, 2000, out _);
+        using var original = Clustered(random, 2000, out var centers);
         original.BuildApproximateIndex();
-        var saved = original.SaveApproximateIndex();
-        Assert.NotNull(saved);
+        var files = new VectorGraphFiles(folder.Path, "ns");
+        Assert.Null(files.Open(Dimensions));
+        files.Commit(files.Write(original)!, Dimensions, sequence: 7);
+        Assert.Equal(0, original.GraphChanges);
 
-        // Reload in reverse order (every slot moves), without the vector that was in slot 0, and with slot 1's
-        // vector changed since the save.
+        // Reload in reverse order (every slot moves), without the vector that was in slot 0, with slot 1's vector
+        // changed since the save, and one new vector.
         using var reloaded = new FlatVectorIndex(Dimensions, approximateThreshold: Threshold);
         var newSlotOf = new int[2000];
         for (int old = 1999; old >= 1; old--)
@@ -224,24 +227,243 @@ public sealed class ApproximateVectorIndexTests
             newSlotOf[old] = reloaded.Add(old == 1 ? RandomVector(random, Dimensions) : original.Get(old));
         }
 
-        int changed = newSlotOf[1];
-        newSlotOf[0] = -1;
-        newSlotOf[1] = -1;
-        Assert.True(reloaded.LoadApproximateIndex(saved, 2000, old => newSlotOf[old]));
+        var added = Near(random, centers[3], 0.4f);
+        int addedSlot = reloaded.Add(added);
+        int ready = 0;
+        reloaded.GraphReady = () => Interlocked.Increment(ref ready);
+        reloaded.WarmUp(() => files.Open(Dimensions));
+        await reloaded.PendingBuild!;
+        reloaded.InstallPendingGraph();
+
         Assert.True(reloaded.IsApproximate);
-        Assert.Null(reloaded.PendingBuild);
+        Assert.Equal(1, ready);
+        Assert.Equal((1, 0), (reloaded.GraphLoads, reloaded.GraphBuilds));
+        var outcome = reloaded.LastGraphOutcome!;
+        Assert.Equal(GraphSource.Loaded, outcome.Source);
+        Assert.Equal((2, 2, 7L), (outcome.Removed, outcome.Added, outcome.SavedSequence!.Value));
+        Assert.Equal(1998, outcome.Kept + outcome.Moved);
+        Assert.True(outcome.Moved > 1000);
+        Assert.Null(outcome.Rejected);
+        Assert.True(reloaded.GraphChanges > 0);
 
         for (int old = 2; old < 2000; old += 97)
         {
             Assert.Equal(newSlotOf[old], reloaded.Search(original.Get(old), 1, null)[0].Slot);
         }
 
-        Assert.Equal(changed, reloaded.Search(reloaded.Get(changed), 1, null)[0].Slot);
-        Assert.False(reloaded.LoadApproximateIndex(saved, 2000, old => newSlotOf[old]));
-        using var other = new FlatVectorIndex(Dimensions, approximateThreshold: Threshold);
-        other.Add(RandomVector(random, Dimensions));
-        Assert.False(other.LoadApproximateIndex(new byte[16], 2000, old => old));
-        Assert.False(other.IsApproximate);
+        Assert.Equal(newSlotOf[1], reloaded.Search(reloaded.Get(newSlotOf[1]), 1, null)[0].Slot);
+        Assert.Equal(addedSlot, reloaded.Search(FlatVectorIndex.Normalize(added), 1, null)[0].Slot);
+        AssertRecall(reloaded, random, centers);
+    }
+
+    [Fact]
+    public async Task SavedGraph_OfTheSameVectors_LoadsUnchanged()
+    {
+        using var folder = new TempFolder();
+        using var original = Clustered(new Random(73), 1500, out var centers);
+        original.BuildApproximateIndex();
+        var files = new VectorGraphFiles(folder.Path, "ns");
+        files.Commit(files.Write(original)!, Dimensions, sequence: 1);
+
+        using var reloaded = new FlatVectorIndex(Dimensions, approximateThreshold: Threshold);
+        for (int slot = 0; slot < 1500; slot++)
+        {
+            reloaded.Add(original.Get(slot));
+        }
+
+        reloaded.WarmUp(() => files.Open(Dimensions));
+        await reloaded.PendingBuild!;
+        reloaded.InstallPendingGraph();
+
+        var outcome = reloaded.LastGraphOutcome!;
+        Assert.True(outcome.Unchanged);
+        Assert.Equal(1500, outcome.Kept);
+        Assert.Equal(0, reloaded.GraphChanges);
+        var random = new Random(74);
+        for (int q = 0; q < 20; q++)
+        {
+            var query = Near(random, centers[q % centers.Length], 0.5f);
+            Assert.Equal(original.Search(query, 10, null), reloaded.Search(query, 10, null));
+        }
+    }
+
+    [Theory]
+    [InlineData("flip a byte of the graph")]
+    [InlineData("truncate the graph")]
+    [InlineData("delete the graph")]
+    [InlineData("truncate the map")]
+    [InlineData("garbage map")]
+    [InlineData("other dimensions")]
+    public async Task DamagedSavedGraph_IsRebuilt_NotLoaded(string damage)
+    {
+        using var folder = new TempFolder();
+        using var original = Clustered(new Random(81), 1500, out var centers);
+        original.BuildApproximateIndex();
+        var files = new VectorGraphFiles(folder.Path, "ns");
+        files.Commit(files.Write(original)!, Dimensions, sequence: 3);
+        var graph = Directory.GetFiles(folder.Path, "*.usearch").Single();
+        switch (damage)
+        {
+            case "flip a byte of the graph":
+                var bytes = File.ReadAllBytes(graph);
+                bytes[bytes.Length / 2] ^= 0x5A;
+                File.WriteAllBytes(graph, bytes);
+                break;
+            case "truncate the graph":
+                using (var stream = File.OpenWrite(graph))
+                {
+                    stream.SetLength(stream.Length / 3);
+                }
+
+                break;
+            case "delete the graph":
+                File.Delete(graph);
+                break;
+            case "truncate the map":
+                using (var stream = File.OpenWrite(files.MapPath))
+                {
+                    stream.SetLength(stream.Length - 9);
+                }
+
+                break;
+            case "garbage map":
+                File.WriteAllBytes(files.MapPath, new byte[100]);
+                break;
+        }
+
+        int dimensions = damage == "other dimensions" ? Dimensions * 2 : Dimensions;
+        Assert.Throws<InvalidDataException>(() => files.Open(dimensions));
+
+        using var reloaded = new FlatVectorIndex(Dimensions, approximateThreshold: Threshold);
+        for (int slot = 0; slot < 1500; slot++)
+        {
+            reloaded.Add(original.Get(slot));
+        }
+
+        reloaded.WarmUp(() => files.Open(dimensions));
+        await reloaded.PendingBuild!;
+        reloaded.InstallPendingGraph();
+
+        Assert.True(reloaded.IsApproximate);
+        Assert.Equal((0, 1), (reloaded.GraphLoads, reloaded.GraphBuilds));
+        Assert.NotNull(reloaded.LastGraphOutcome!.Rejected);
+        AssertRecall(reloaded, new Random(82), centers);
+    }
+
+    [Fact]
+    public async Task SavedGraph_ThatMostlyChanged_IsRebuilt()
+    {
+        using var folder = new TempFolder();
+        using var original = Clustered(new Random(91), 1500, out _);
+        original.BuildApproximateIndex();
+        var files = new VectorGraphFiles(folder.Path, "ns");
+        files.Commit(files.Write(original)!, Dimensions, sequence: 5);
+
+        using var other = Clustered(new Random(92), 1500, out var centers);
+        other.WarmUp(() => files.Open(Dimensions));
+        await other.PendingBuild!;
+        other.InstallPendingGraph();
+
+        Assert.Equal((0, 1), (other.GraphLoads, other.GraphBuilds));
+        Assert.Contains("deleted or changed", other.LastGraphOutcome!.Rejected, StringComparison.Ordinal);
+        AssertRecall(other, new Random(93), centers);
+    }
+
+    [Fact]
+    public void GraphFiles_ReplaceTheirPredecessor_AndLeaveNoTemporaryFiles()
+    {
+        using var folder = new TempFolder();
+        using var index = Clustered(new Random(95), 1200, out _);
+        index.BuildApproximateIndex();
+        var files = new VectorGraphFiles(Path.Combine(folder.Path, "index"), "a namespace/with odd chars");
+        files.Commit(files.Write(index)!, Dimensions, sequence: 1);
+        index.Remove(3);
+        files.Commit(files.Write(index)!, Dimensions, sequence: 2);
+
+        var names = Directory.GetFiles(Path.Combine(folder.Path, "index")).Select(Path.GetFileName).Order().ToList();
+        Assert.Equal(2, names.Count);
+        Assert.All(names, n => Assert.StartsWith("ns-", n, StringComparison.Ordinal));
+        Assert.Single(names, n => n!.EndsWith(".usearch", StringComparison.Ordinal));
+        Assert.Single(names, n => n!.EndsWith(".hnsw", StringComparison.Ordinal));
+        var saved = files.Open(Dimensions)!;
+        Assert.Equal((1199, 2L), (saved.Count, saved.Sequence));
+        Assert.Equal(0UL, saved.SlotHashes[3]);
+
+        // No graph, nothing written.
+        using var small = new FlatVectorIndex(Dimensions, approximateThreshold: Threshold);
+        small.Add(RandomVector(new Random(96), Dimensions));
+        Assert.Null(files.Write(small));
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(folder.Path, "index")).Length);
+    }
+
+    [Theory]
+    [InlineData(1000)]
+    [InlineData(16_384)]
+    [InlineData(100_000)]
+    [InlineData(999_999)]
+    [InlineData(1_000_000)]
+    [InlineData(1_048_576)]
+    [InlineData(5_000_000)]
+    public void AcceptRateSample_IsSpreadOverTheRange_AndBlindToParity(int highWater)
+    {
+        var slots = Enumerable.Range(0, 64).Select(i => FlatVectorIndex.SampleSlot(i, 64, highWater)).ToList();
+
+        Assert.All(slots, s => Assert.InRange(s, 0, highWater - 1));
+        Assert.InRange(slots.Count(s => s % 2 == 0), 20, 44);
+        Assert.InRange(slots.Count(s => s % 3 == 0), 10, 35);
+        Assert.InRange(slots.Count(s => s < highWater / 2), 28, 36);
+        Assert.Equal(slots.Order(), slots);
+    }
+
+    [Fact]
+    public void HashCodes_IdentifiesVectors_AndIsNeverZero()
+    {
+        var random = new Random(97);
+        var codes = new sbyte[Dimensions];
+        var seen = new HashSet<ulong>();
+        for (int i = 0; i < 1000; i++)
+        {
+            FlatVectorIndex.Quantize(FlatVectorIndex.Normalize(RandomVector(random, Dimensions)), codes);
+            Assert.True(seen.Add(FlatVectorIndex.HashCodes(codes)));
+        }
+
+        Assert.NotEqual(0UL, FlatVectorIndex.HashCodes(new sbyte[Dimensions]));
+        Assert.Equal(FlatVectorIndex.HashCodes(codes), FlatVectorIndex.HashCodes(codes.ToArray()));
+    }
+
+    private static void AssertRecall(FlatVectorIndex index, Random random, float[][] centers)
+    {
+        int found = 0;
+        for (int q = 0; q < 50; q++)
+        {
+            var query = Near(random, centers[q % centers.Length], 0.5f);
+            var exact = index.SearchExact(query, 10, null).Select(r => r.Slot).ToHashSet();
+            found += index.Search(query, 10, null).Count(r => exact.Contains(r.Slot));
+        }
+
+        Assert.True(found >= 500 * 0.95, $"recall@10 was {found}/500");
+    }
+
+    private sealed class TempFolder : IDisposable
+    {
+        public TempFolder()
+        {
+            Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "kmp-graph-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(Path);
+        }
+
+        public string Path { get; }
+
+        public void Dispose()
+        {
+            try
+            {
+                Directory.Delete(Path, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
     }
 
     private static FlatVectorIndex Clustered(Random random, int n, out float[][] centers)

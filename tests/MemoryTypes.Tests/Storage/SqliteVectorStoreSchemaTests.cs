@@ -56,7 +56,7 @@ public sealed class SqliteVectorStoreSchemaTests : IDisposable
         public string Id { get; set; } = "";
 
         [VectorStoreData]
-        public string Extra { get; set; } = "";
+        public string? Extra { get; set; }
     }
 
     public void Dispose() => _files.Dispose();
@@ -277,18 +277,33 @@ public sealed class SqliteVectorStoreSchemaTests : IDisposable
     }
 
     [Fact]
-    public async Task Collection_OpenedWithASubsetOfColumns_Works_ButMissingColumnsAreRefused()
+    public async Task Collection_OpenedWithASubsetOfColumns_Works_AndNewColumnsAreAddedByEnsure()
     {
-        await using var store = new SqliteVectorStore(_files.PathOf("subset.db"));
-        var full = store.GetCollection<string, Doc4>("docs");
-        await full.EnsureCollectionExistsAsync(Ct);
-        await full.UpsertAsync(new Doc4 { Id = "a", Text = "full record", Embedding = new float[] { 1, 0, 0, 0 } }, Ct);
+        var path = _files.PathOf("subset.db");
+        await using (var store = new SqliteVectorStore(path))
+        {
+            var full = store.GetCollection<string, Doc4>("docs");
+            await full.EnsureCollectionExistsAsync(Ct);
+            await full.UpsertAsync(new Doc4 { Id = "a", Text = "full record", Embedding = new float[] { 1, 0, 0, 0 } }, Ct);
 
-        var textOnly = store.GetCollection<string, DocTextOnly>("docs");
-        Assert.Equal("full record", (await textOnly.GetAsync("a", cancellationToken: Ct))?.Text);
+            var textOnly = store.GetCollection<string, DocTextOnly>("docs");
+            Assert.Equal("full record", (await textOnly.GetAsync("a", cancellationToken: Ct))?.Text);
 
-        var error = Assert.Throws<VectorStoreException>(() => store.GetCollection<string, DocWithExtra>("docs"));
-        Assert.Contains("Extra", error.Message, StringComparison.Ordinal);
+            // A record that grew a property: refused until EnsureCollectionExistsAsync adds its column.
+            var grown = store.GetCollection<string, DocWithExtra>("docs");
+            var error = await Assert.ThrowsAsync<VectorStoreException>(() => grown.GetAsync("a", cancellationToken: Ct));
+            Assert.Contains("Extra", error.Message, StringComparison.Ordinal);
+            await grown.EnsureCollectionExistsAsync(Ct);
+            var old = await grown.GetAsync("a", cancellationToken: Ct);
+            Assert.NotNull(old);
+            Assert.Null(old.Extra);
+            await grown.UpsertAsync(new DocWithExtra { Id = "b", Extra = "added later" }, Ct);
+            Assert.Equal("full record", (await full.GetAsync("a", cancellationToken: Ct))?.Text); // the old shape still reads
+        }
+
+        await using var reopened = new SqliteVectorStore(path);
+        var again = reopened.GetCollection<string, DocWithExtra>("docs");
+        Assert.Equal("added later", (await again.GetAsync("b", cancellationToken: Ct))?.Extra);
     }
 
     [Fact]

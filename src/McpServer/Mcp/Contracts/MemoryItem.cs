@@ -79,6 +79,9 @@ internal sealed record MemoryItem
     [Description("True when the memory is pinned (never collected).")]
     public bool? Pinned { get; init; }
 
+    [Description("True when the memory is private to its author: others with access to the namespace do not see it.")]
+    public bool? Private { get; init; }
+
     public static MemoryItem From(MemoryRecord r) => new()
     {
         Id = r.Id,
@@ -105,6 +108,7 @@ internal sealed record MemoryItem
         SuccessCount = r.Kind == MemoryKind.Procedural ? r.SuccessCount : null,
         FailureCount = r.Kind == MemoryKind.Procedural ? r.FailureCount : null,
         Pinned = r.Pinned ? true : null,
+        Private = r.Private ? true : null,
     };
 
     public static string KindName(MemoryKind kind) => kind switch

@@ -112,8 +112,9 @@ internal sealed class MemoryResources(
                 _ => JsonSerializer.Serialize(await graph.ReadGraphAsync(options.Value.GraphNamespace, cancellationToken), s_json),
             };
         }
-        catch (MemoryValidationException)
+        catch (Exception ex) when (ex is MemoryValidationException or MemoryAccessDeniedException)
         {
+            // What the caller may not read is not there for it.
             throw NotFound(uri);
         }
 
@@ -137,8 +138,9 @@ internal sealed class MemoryResources(
                 await engine.GetStatsAsync(resource.Value, cancellationToken);
             }
         }
-        catch (MemoryValidationException)
+        catch (Exception ex) when (ex is MemoryValidationException or MemoryAccessDeniedException)
         {
+            // What the caller may not read is not there for it.
             throw NotFound(uri);
         }
 

@@ -179,6 +179,8 @@ internal sealed class ResourceChangeNotifier(MemoryEngine engine, IOptions<McpDo
 
     private async Task WatchAsync(long since, CancellationToken cancellationToken)
     {
+        // The server's own feed of every change; each listener gets only what its principal may read (Dispatch).
+        using var system = MemoryPrincipal.Use(Security.PrincipalMapping.System);
         HashSet<string>? known = null;
         long last = since;
         while (!cancellationToken.IsCancellationRequested)
@@ -238,6 +240,12 @@ internal sealed class ResourceChangeNotifier(MemoryEngine engine, IOptions<McpDo
 
         foreach (var listener in _listeners.Values)
         {
+            // With the grants as they are now: a subscriber that lost its grant hears nothing more.
+            if (!engine.CanSee(change, listener.Principal))
+            {
+                continue;
+            }
+
             foreach (var uri in affected)
             {
                 listener.Notify(uri);

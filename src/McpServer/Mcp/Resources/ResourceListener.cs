@@ -39,6 +39,9 @@ internal sealed class ResourceListener : IAsyncDisposable
 
     public string Key { get; }
 
+    /// <summary>Who subscribed: notifications go out only for changes it may read.</summary>
+    public MemoryPrincipal? Principal { get; init; } = MemoryPrincipal.Current;
+
     public bool WantsListChanged { get; set; }
 
     /// <summary>Watches a URI; <paramref name="asWritten"/> is echoed in notifications.</summary>

@@ -32,6 +32,7 @@ internal sealed class MemoryTools(MemoryEngine engine, SemanticMemory semantic, 
         [Description("Semantic: the value, e.g. \"Paris\".")] string? @object = null,
         [Description("Semantic: true when the subject holds many values of the predicate at once (e.g. \"likes\"), so this value does not supersede the others.")] bool multiValued = false,
         [Description("Pinned memories are never garbage-collected.")] bool pinned = false,
+        [Description("Private to you inside a shared namespace: others with access to the namespace do not see it unless you share this memory with them.")] bool @private = false,
         CancellationToken cancellationToken = default)
     {
         var ns = ToolArguments.Namespace(@namespace, options);
@@ -56,6 +57,7 @@ internal sealed class MemoryTools(MemoryEngine engine, SemanticMemory semantic, 
                 Tags = tags,
                 Metadata = meta,
                 Importance = importance,
+                Private = @private,
             }, cancellationToken);
             stored = pinned ? await engine.UpdateAsync(fact.Fact.Id, new MemoryUpdate { Pinned = true }, cancellationToken: cancellationToken) : fact.Fact;
             superseded = fact.Superseded;
@@ -73,6 +75,7 @@ internal sealed class MemoryTools(MemoryEngine engine, SemanticMemory semantic, 
                 SessionId = sessionId,
                 OccurredAt = occurredAt,
                 Pinned = pinned,
+                Private = @private,
             }, cancellationToken);
         }
 

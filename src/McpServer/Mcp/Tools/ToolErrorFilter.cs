@@ -34,6 +34,13 @@ internal static class ToolErrorFilter
             {
                 return Error(ex.Message);
             }
+            catch (MemoryAccessDeniedException ex)
+            {
+                // The HTTP request succeeds (the error travels in the result): the refusal is audited here.
+                (context.Services ?? context.Server.Services)?.GetService<Security.AuditLog>()?.Append(
+                    MemoryPrincipal.Current?.Id ?? "?", $"mcp tools/call {context.Params?.Name}", null, "denied");
+                return Error($"Access denied: {ex.Message}");
+            }
             catch (McpException ex) when (ex is not McpProtocolException)
             {
                 return Error(ex.Message);

@@ -123,6 +123,39 @@ internal sealed class SqliteCatalog
         return new SqliteCatalogEntry(id, name, table, fts, shape);
     }
 
+    /// <summary>
+    /// Adds data columns a newer record shape has and the table lacks (nullable, so existing rows read as null), with
+    /// their indexes, and records them in the catalog. The caller holds a write transaction.
+    /// </summary>
+    public static SqliteCatalogEntry AddColumns(SqliteLease lease, SqliteCatalogEntry entry, IReadOnlyList<SqliteColumn> columns)
+    {
+        var context = lease.Context;
+        var table = SqliteSql.Quote(entry.Table);
+        var shape = SqliteStoredShape.FromJson(entry.Shape.ToJson()); // the cached entry stays as committed
+        foreach (var column in columns)
+        {
+            context.ExecuteOnce($"ALTER TABLE {table} ADD COLUMN {column.QuotedName} {column.SqlType}");
+            if (column.QuotedCompanionName is not null)
+            {
+                context.ExecuteOnce($"ALTER TABLE {table} ADD COLUMN {column.QuotedCompanionName} INTEGER");
+            }
+
+            if (column.Property.IsIndexed && column.Kind is not (SqliteColumnKind.Json or SqliteColumnKind.Blob))
+            {
+                context.ExecuteOnce($"CREATE INDEX IF NOT EXISTS {SqliteSql.Quote($"{entry.Table}_ix_{SqliteSql.Sanitize(column.Name)}")} ON {table} ({column.QuotedName})");
+            }
+
+            shape.AddData(column);
+        }
+
+        using var update = context.Connection.CreateCommand();
+        update.CommandText = $"UPDATE {TableName} SET definition = @definition WHERE id = @id";
+        update.Parameters.AddWithValue("@definition", shape.ToJson());
+        update.Parameters.AddWithValue("@id", entry.Id);
+        update.ExecuteNonQuery();
+        return entry with { Shape = shape };
+    }
+
     /// <summary>Drops the collection's tables (triggers and indexes go with them) and its catalog row.</summary>
     public static void Drop(SqliteLease lease, SqliteCatalogEntry entry)
     {

@@ -64,8 +64,8 @@ internal sealed partial class SqliteCollection<TKey, TRecord> : VectorStoreColle
     /// <inheritdoc />
     public override async Task EnsureCollectionExistsAsync(CancellationToken cancellationToken = default)
     {
-        // Usually the collection exists: confirm that on a reader, without queueing behind the writer.
-        if (await ReadAsync("EnsureCollectionExists", (_, sql) => sql is not null, cancellationToken))
+        // Usually the collection exists with every column: confirm that on a reader, without queueing behind the writer.
+        if (await ReadAsync("EnsureCollectionExists", (lease, _) => _store.Catalog.Find(lease, Name) is { } found && IsComplete(found), cancellationToken, resolve: false))
         {
             return;
         }
@@ -75,6 +75,12 @@ internal sealed partial class SqliteCollection<TKey, TRecord> : VectorStoreColle
             // Checked again under the write lock: another flow or process may have created it meanwhile.
             if (_store.Catalog.Find(lease, Name) is { } entry)
             {
+                // A record that grew new data properties gets their columns (null in existing rows).
+                if (MissingColumns(entry) is { Count: > 0 } missing)
+                {
+                    entry = SqliteCatalog.AddColumns(lease, entry, missing);
+                }
+
                 CheckShape(entry, "EnsureCollectionExists");
             }
             else
@@ -116,7 +122,11 @@ internal sealed partial class SqliteCollection<TKey, TRecord> : VectorStoreColle
         using var lease = _store.Connections.Acquire(write: false);
         try
         {
-            Resolve(lease, "GetCollection");
+            // Columns the record has and the table lacks are added by EnsureCollectionExistsAsync: not an error yet.
+            if (_store.Catalog.Find(lease, Name) is { } entry && MissingColumns(entry).Count == 0)
+            {
+                Resolve(lease, "GetCollection");
+            }
         }
         catch (SqliteException ex)
         {
@@ -147,6 +157,19 @@ internal sealed partial class SqliteCollection<TKey, TRecord> : VectorStoreColle
         return sql;
     }
 
+    /// <summary>Data columns of the record the table lacks and that can be added (conflicts are left to <see cref="CheckShape"/>).</summary>
+    private bool IsComplete(SqliteCatalogEntry entry)
+    {
+        var missing = new List<SqliteColumn>();
+        return entry.Shape.FindConflicts(_mapping, missing).Count == 0 && missing.Count == 0;
+    }
+
+    private List<SqliteColumn> MissingColumns(SqliteCatalogEntry entry)
+    {
+        var missing = new List<SqliteColumn>();
+        return entry.Shape.FindConflicts(_mapping, missing).Count == 0 ? missing : [];
+    }
+
     private void CheckShape(SqliteCatalogEntry entry, string operation)
     {
         var conflicts = entry.Shape.FindConflicts(_mapping);
@@ -167,7 +190,7 @@ internal sealed partial class SqliteCollection<TKey, TRecord> : VectorStoreColle
         SqliteErrors.Wrap(exception, _store.StoreName, Name, operation);
 
     /// <summary>Runs a read on a reader connection (or the flow's transaction) in one snapshot.</summary>
-    private async Task<T> ReadAsync<T>(string operation, Func<SqliteLease, SqliteCollectionSql?, T> body, CancellationToken cancellationToken)
+    private async Task<T> ReadAsync<T>(string operation, Func<SqliteLease, SqliteCollectionSql?, T> body, CancellationToken cancellationToken, bool resolve = true)
     {
         for (int attempt = 0; ; attempt++)
         {
@@ -175,7 +198,7 @@ internal sealed partial class SqliteCollection<TKey, TRecord> : VectorStoreColle
             try
             {
                 lease.BeginRead();
-                return body(lease, Resolve(lease, operation));
+                return body(lease, resolve ? Resolve(lease, operation) : null);
             }
             catch (SqliteException ex) when (attempt == 0 && !lease.IsAmbient && IsMissingTable(ex))
             {

@@ -55,6 +55,16 @@ internal sealed class SqliteStoredShape
         return shape;
     }
 
+    /// <summary>Adds the description of a data column added to the table later.</summary>
+    public void AddData(SqliteColumn column) => Properties.Add(new SqliteStoredProperty
+    {
+        Name = column.Property.Name,
+        Column = column.Name,
+        Role = "data",
+        Storage = column.StorageToken,
+        Indexed = column.Property.IsIndexed ? true : null,
+    });
+
     public static SqliteStoredShape FromJson(string json) =>
         JsonSerializer.Deserialize<SqliteStoredShape>(json, s_json) ?? throw new JsonException("The stored collection definition is empty.");
 
@@ -79,7 +89,14 @@ internal sealed class SqliteStoredShape
     /// A different distance function is not a conflict: the stored vectors are the same, and scores are computed at
     /// query time with the function the caller asks for.
     /// </remarks>
-    public List<string> FindConflicts(SqliteRecordMapping requested)
+    public List<string> FindConflicts(SqliteRecordMapping requested) => FindConflicts(requested, addable: null);
+
+    /// <summary>
+    /// Like <see cref="FindConflicts(SqliteRecordMapping)"/>, but data properties the store has no column for and
+    /// that can be added without rewriting the table (not full-text indexed) go to <paramref name="addable"/> instead
+    /// of being conflicts (when it is not null).
+    /// </summary>
+    public List<string> FindConflicts(SqliteRecordMapping requested, List<SqliteColumn>? addable)
     {
         var conflicts = new List<string>();
         var byColumn = Properties.ToDictionary(p => p.Column, StringComparer.OrdinalIgnoreCase);
@@ -92,7 +109,11 @@ internal sealed class SqliteStoredShape
 
         foreach (var column in requested.Data)
         {
-            if (!byColumn.TryGetValue(column.Name, out var stored) || stored.Role != "data")
+            if (!byColumn.ContainsKey(column.Name) && addable is not null && !column.Property.IsFullTextIndexed)
+            {
+                addable.Add(column);
+            }
+            else if (!byColumn.TryGetValue(column.Name, out var stored) || stored.Role != "data")
             {
                 conflicts.Add($"the data property '{column.Name}' ({column.StorageToken}) has no column in the store");
             }
