@@ -32,8 +32,9 @@ public sealed partial class MemoryEngine
         try
         {
             var now = Now();
-            var id = MemoryLink.MakeId(from.Id, type, to.Id);
-            var existing = ReadLocked(fromIndex, i => i.GetLink(id));
+            // One link per (from, type, to): found by its fields, not its id (which does not hold the type).
+            var existing = ReadLocked(fromIndex, i => i.LinksOf(from.Id, LinkDirection.Outgoing).FirstOrDefault(l => l.FromId == from.Id && l.ToId == to.Id && l.Type == type));
+            var id = existing?.Id ?? MemoryLink.NewId(from.Id, to.Id);
             var stored = new MemoryLink
             {
                 Id = id,

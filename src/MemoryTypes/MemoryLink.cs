@@ -42,10 +42,14 @@ public sealed record MemoryLink
     /// <summary>The principal that made the link.</summary>
     public string? Author { get; init; }
 
-    /// <summary>Makes a link id.</summary>
+    /// <summary>
+    /// Makes the id of a new link: "{from}|{random}|{to}". The type is not part of it: ids are stored in clear (the
+    /// links table's key, the change feed), and a link's type is sealed with encryption at rest. The engine finds an
+    /// existing link of a type between two memories by its fields, so ids made by older versions
+    /// ("{from}|{type}|{to}") keep working.
+    /// </summary>
     /// <param name="fromId">Source memory id.</param>
-    /// <param name="type">Relation type.</param>
     /// <param name="toId">Target memory id.</param>
-    /// <returns>"{from}|{type}|{to}".</returns>
-    public static string MakeId(string fromId, string type, string toId) => $"{fromId}|{type}|{toId}";
+    public static string NewId(string fromId, string toId) =>
+        $"{fromId}|{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8))}|{toId}";
 }

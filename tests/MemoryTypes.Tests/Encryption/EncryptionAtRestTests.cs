@@ -24,9 +24,8 @@ public sealed class EncryptionAtRestTests
     private const string Secret = "zqxsecret8472";
 
     /// <summary>
-    /// The link type used here. Link types are sealed in their column, but a link's id is "{from}|{type}|{to}"
-    /// (<see cref="MemoryLink.MakeId"/>) and ids are stored in clear (the key of the links table, the change feed), so a
-    /// secret in a link type would still be found: see <see cref="DataFolder_HoldsNoLinkTypeInPlaintext"/>.
+    /// The link type of the general test; a secret link type is checked by <see cref="DataFolder_HoldsNoLinkTypeInPlaintext"/>
+    /// (link types are sealed in their column, and link ids do not hold the type: <see cref="MemoryLink.NewId"/>).
     /// </summary>
     private const string LinkType = "relates_to";
 
@@ -54,7 +53,7 @@ public sealed class EncryptionAtRestTests
         Assert.DoesNotContain(logs.Messages, m => m.Contains(key, StringComparison.Ordinal) || m.Contains(key[..16], StringComparison.Ordinal));
     }
 
-    [Fact(Skip = "Link ids embed the link type (MemoryLink.MakeId = from|type|to) and ids are stored in clear; needs an id format without the type (an engine change), see docs/security.md")]
+    [Fact]
     public async Task DataFolder_HoldsNoLinkTypeInPlaintext()
     {
         using var files = new SqliteTestFiles();

@@ -156,7 +156,7 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
     {
         if (snapshot.EntityByKey.TryGetValue(GraphSnapshot.Key(relation.From), out var from)
             && snapshot.EntityByKey.TryGetValue(GraphSnapshot.Key(relation.To), out var to)
-            && snapshot.Relations.ContainsKey(MemoryLink.MakeId(from.Id, relation.RelationType, to.Id)))
+            && snapshot.Relations.Values.Any(l => l.FromId == from.Id && l.ToId == to.Id && l.Type == relation.RelationType))
         {
             return false;
         }
@@ -258,7 +258,10 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
                 && snapshot.EntityByKey.TryGetValue(GraphSnapshot.Key(relation.To), out var to))
             {
                 await engine.UnlinkAsync(from.Id, to.Id, relation.RelationType, cancellationToken);
-                snapshot.Relations.Remove(MemoryLink.MakeId(from.Id, relation.RelationType, to.Id));
+                foreach (var id in snapshot.Relations.Values.Where(l => l.FromId == from.Id && l.ToId == to.Id && l.Type == relation.RelationType).Select(l => l.Id).ToList())
+                {
+                    snapshot.Relations.Remove(id);
+                }
             }
         }
     }
