@@ -47,6 +47,16 @@ internal sealed record ScaleSettings(IReadOnlyList<int> Sizes, int Dimensions, i
 /// <param name="MemoryRatio">IndexMb / RawVectorMb.</param>
 /// <param name="GraphMb">The graph's native memory as USearch reports it (int8 codes, links, key table, and the unused tail of its last arena, which is reserved address space rather than resident memory).</param>
 /// <param name="RssGrowthOnBuildMb">Resident set after the build minus before it (both after a full compacting GC): the graph's resident cost net of the int8 codes the index drops when the graph takes over.</param>
+/// <param name="ResidentMb">What the index occupies in RAM: its managed arrays (float32 vectors, scales, hashes, flags) plus the graph's resident native memory, measured as the growth of the process's anonymous resident memory outside the GC heap (RssAnon − GC committed bytes) across the build.</param>
+/// <param name="ResidentRatio">ResidentMb / RawVectorMb.</param>
+/// <param name="GraphDataMb">The graph's content as USearch serializes it (int8 codes, links, keys): the bytes it uses, without the unused tails of its arenas.</param>
+/// <param name="DataRatio">(the index's managed arrays + GraphDataMb) / RawVectorMb: the bytes the index holds, without allocator slack.</param>
+/// <param name="ExpansionAdd">efConstruction the graph was built with (chosen by size, see <see cref="HnswVectorIndex.ExpansionAddFor"/>).</param>
+/// <param name="ExpansionSearch">efSearch used (chosen by size).</param>
+/// <param name="SaveSeconds">Time to write the graph to its files, as the engine does on dispose: the USearch file, its checksum and fsync, the map.</param>
+/// <param name="GraphFileMb">Size of the saved files.</param>
+/// <param name="LoadSeconds">A restart: a fresh index given the same vectors loads the saved graph (checksum, USearch load, slot mapping) and installs it — the engine's path; compare with <c>BuildSeconds</c>.</param>
+/// <param name="LoadedRecallAt10">Recall@k of the reloaded index (same queries and ground truth as <c>AnnRecallAt10</c>).</param>
 /// <param name="LoadAverageBefore">1-minute load average when the size started.</param>
 /// <param name="LoadAverageAfter">1-minute load average when it ended.</param>
 /// <param name="Seconds">Wall time of the size.</param>
@@ -75,6 +85,16 @@ internal sealed record ScaleResult(
     double MemoryRatio,
     double GraphMb,
     double RssGrowthOnBuildMb,
+    double ResidentMb,
+    double ResidentRatio,
+    double GraphDataMb,
+    double DataRatio,
+    int ExpansionAdd,
+    int ExpansionSearch,
+    double SaveSeconds,
+    double GraphFileMb,
+    double LoadSeconds,
+    double LoadedRecallAt10,
     double? LoadAverageBefore,
     double? LoadAverageAfter,
     double Seconds);
@@ -183,7 +203,7 @@ internal static class ScaleCommand
                 settings.Spread,
                 settings.Threads,
                 settings.Seed,
-                Graph = $"USearch HNSW via Cloud.Unum.USearch 2.26.6: cosine over per-vector-scaled int8 codes, M {HnswVectorIndex.Connectivity}, efConstruction {HnswVectorIndex.ExpansionAdd}, efSearch {HnswVectorIndex.ExpansionSearch} (or the candidate count when larger); candidates 2k + 32, re-scored with float32",
+                Graph = $"USearch HNSW via Cloud.Unum.USearch 2.26.6: cosine over per-vector-scaled int8 codes, M {HnswVectorIndex.Connectivity}, efConstruction and efSearch by size (per entry: expansionAdd, expansionSearch; the candidate count when larger); candidates {FlatVectorIndex.CandidatesDescription}, re-scored with float32",
                 Vectors = "ClusteredVectors: normalize(centre + spread·g), g Gaussian with expected length 1, centres uniform on the sphere, cluster per vector uniform; data and queries are separate draws",
             },
             results,
@@ -276,6 +296,7 @@ internal static class ScaleCommand
 
         // 3. Build the graph (resident memory measured around it, after full collections).
         double rssBeforeBuild = ResidentMb();
+        double nativeBeforeBuild = NativeResidentMb();
         var build = ctx.AddTask($"{label}: build HNSW ({settings.Threads} threads)", maxValue: 1);
         build.IsIndeterminate = true;
         long b0 = Stopwatch.GetTimestamp();
@@ -331,8 +352,18 @@ internal static class ScaleCommand
         double rawMb = (double)n * dim * sizeof(float) / 1048576.0;
         double graphMb = index.GraphMemoryBytes / 1048576.0;
         double indexMb = (index.ArrayBytes / 1048576.0) + graphMb;
+        double graphResidentMb = NativeResidentMb() - nativeBeforeBuild;
+        double residentMb = (index.ArrayBytes / 1048576.0) + graphResidentMb;
+        double graphDataMb = index.GraphDataBytes / 1048576.0;
+        double dataRatio = ((index.ArrayBytes / 1048576.0) + graphDataMb) / rawMb;
+        int expansionAdd = index.GraphExpansionAdd;
+        int expansionSearch = index.GraphExpansionSearch;
 
-        // 6. Inserts with the graph live (each one updates the graph), single thread.
+        // 6. Restart with a persisted index: save the graph as the engine does, then give a fresh index the same
+        // vectors and time the load of the saved graph until it is installed (the build is not repeated).
+        var (saveSeconds, fileMb, loadSeconds, loadedHits) = SaveAndReload(ctx, index, label, measured, truth, k, cancellationToken);
+
+        // 7. Inserts with the graph live (each one updates the graph), single thread.
         int extra = Math.Min(2000, Math.Max(100, n / 50));
         var adds = ctx.AddTask($"{label}: {extra:N0} inserts with the graph live", maxValue: extra);
         var extraVectors = new PreparedVector[extra];
@@ -386,9 +417,77 @@ internal static class ScaleCommand
             Math.Round(indexMb / rawMb, 3),
             Math.Round(graphMb, 1),
             Math.Round(rssGrowthMb, 1),
+            Math.Round(residentMb, 1),
+            Math.Round(residentMb / rawMb, 3),
+            Math.Round(graphDataMb, 1),
+            Math.Round(dataRatio, 3),
+            expansionAdd,
+            expansionSearch,
+            Math.Round(saveSeconds, 2),
+            Math.Round(fileMb, 1),
+            Math.Round(loadSeconds, 2),
+            Math.Round(loadedHits / (double)(truth.Length * k), 4),
             loadBefore,
             LoadAverage(),
             Math.Round(sizeWall.Elapsed.TotalSeconds, 1));
+    }
+
+    private static (double SaveSeconds, double FileMb, double LoadSeconds, long Hits) SaveAndReload(
+        ProgressContext ctx, FlatVectorIndex index, string label, float[][] measured, HashSet<int>[] truth, int k, CancellationToken cancellationToken)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "kmp-scale-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var files = new VectorGraphFiles(folder, "scale");
+            var save = ctx.AddTask($"{label}: save the graph", maxValue: 1);
+            long s0 = Stopwatch.GetTimestamp();
+            var pending = files.Write(index) ?? throw new BenchException("No graph to save.");
+            files.Commit(pending, index.Dimensions, sequence: 0);
+            double saveSeconds = Stats.Ms(s0, Stopwatch.GetTimestamp()) / 1000.0;
+            save.Increment(1);
+            save.StopTask();
+            double fileMb = Directory.GetFiles(folder).Sum(f => new FileInfo(f).Length) / 1048576.0;
+
+            var reload = ctx.AddTask($"{label}: restart, load the saved graph", maxValue: 1);
+            reload.IsIndeterminate = true;
+            using var reloaded = new FlatVectorIndex(index.Dimensions, initialCapacity: index.Count + 1024, approximateThreshold: 2);
+            for (int slot = 0; slot < index.Count; slot++)
+            {
+                reloaded.Add(index.Get(slot));
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            long l0 = Stopwatch.GetTimestamp();
+            reloaded.WarmUp(() => files.Open(index.Dimensions));
+            ((IAsyncResult)reloaded.PendingBuild!).AsyncWaitHandle.WaitOne();
+            reloaded.InstallPendingGraph();
+            double loadSeconds = Stats.Ms(l0, Stopwatch.GetTimestamp()) / 1000.0;
+            reload.IsIndeterminate = false;
+            reload.Increment(1);
+            reload.StopTask();
+            if (reloaded.GraphLoads != 1)
+            {
+                throw new BenchException($"The saved graph was not loaded: {reloaded.LastGraphOutcome?.Rejected ?? "it was rebuilt"}.");
+            }
+
+            long hits = 0;
+            for (int q = 0; q < truth.Length; q++)
+            {
+                hits += reloaded.Search(measured[q], k, null).Count(r => truth[q].Contains(r.Slot));
+            }
+
+            return (saveSeconds, fileMb, loadSeconds, hits);
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
     }
 
     private static List<TargetCheck> Targets(List<ScaleResult> results)
@@ -408,9 +507,12 @@ internal static class ScaleCommand
             if (r.N >= 1_000_000)
             {
                 targets.Add(new($"HNSW p50 at {at}", "< 10 ms", r.AnnP50Ms, "ms", r.AnnP50Ms < 10));
+                targets.Add(new($"HNSW recall@10 against exact at {at}", "≥ 0.95", r.AnnRecallAt10, "fraction", r.AnnRecallAt10 >= 0.95));
             }
 
-            targets.Add(new($"index memory / raw float32 size at {at}", "≤ 1.5", r.MemoryRatio, "ratio", r.MemoryRatio <= 1.5));
+            targets.Add(new($"restart loads the saved graph instead of rebuilding it at {at}", "load < build", r.LoadSeconds, "s", r.LoadSeconds < r.BuildSeconds && r.LoadedRecallAt10 >= r.AnnRecallAt10 - 0.01));
+            targets.Add(new($"index memory / raw float32 size at {at}, USearch's accounting", "≤ 1.5", r.MemoryRatio, "ratio", r.MemoryRatio <= 1.5));
+            targets.Add(new($"index memory / raw float32 size at {at}, resident", "≤ 1.5", r.ResidentRatio, "ratio", r.ResidentRatio <= 1.5));
         }
 
         return targets;
@@ -419,7 +521,7 @@ internal static class ScaleCommand
     private static void Print(List<ScaleResult> results, ScaleSettings settings)
     {
         var table = new Table().Border(TableBorder.Rounded).Title($"[bold]vector index at scale[/] ({settings.Dimensions} dimensions, k = {settings.K})");
-        foreach (var column in new[] { "n", "ingest/s", "build s", "exact p50", "exact p99", "int8 p50", "hnsw p50", "hnsw p95", "hnsw p99", "hnsw ½-filter p50", "recall@k", "inserts/s (graph)", "index MB (× raw)", "RSS MB", "load" })
+        foreach (var column in new[] { "n", "ingest/s", "build s", "load s", "exact p50", "exact p99", "int8 p50", "hnsw p50", "hnsw p95", "hnsw p99", "hnsw ½-filter p50", "recall@k", "inserts/s (graph)", "index MB (× raw)", "resident MB (× raw)", "RSS MB", "load" })
         {
             table.AddColumn(new TableColumn(column).RightAligned());
         }
@@ -430,6 +532,7 @@ internal static class ScaleCommand
                 r.N.ToString("N0", CultureInfo.InvariantCulture),
                 r.IngestPerSec.ToString("N0", CultureInfo.InvariantCulture),
                 r.BuildSeconds.ToString("0.0", CultureInfo.InvariantCulture),
+                r.LoadSeconds.ToString("0.00", CultureInfo.InvariantCulture),
                 Ms(r.ExactP50Ms),
                 Ms(r.ExactP99Ms),
                 Ms(r.QuantizedP50Ms),
@@ -440,6 +543,7 @@ internal static class ScaleCommand
                 r.AnnRecallAt10.ToString("0.000", CultureInfo.InvariantCulture),
                 r.GraphAddPerSec.ToString("N0", CultureInfo.InvariantCulture),
                 $"{r.IndexMb:N0} ({r.MemoryRatio:0.00})",
+                $"{r.ResidentMb:N0} ({r.ResidentRatio:0.00})",
                 r.RssMb.ToString("N0", CultureInfo.InvariantCulture),
                 $"{r.LoadAverageBefore:0.0}→{r.LoadAverageAfter:0.0}");
         }
@@ -448,6 +552,28 @@ internal static class ScaleCommand
         AnsiConsole.MarkupLine("[grey]exact = float32 scan; int8 = quantized scan + float32 re-scoring; hnsw = graph candidates re-scored with float32; ms per query, one thread.[/]");
 
         static string Ms(double value) => value.ToString("0.000", CultureInfo.InvariantCulture) + " ms";
+    }
+
+    /// <summary>Anonymous resident memory outside the GC heap (RssAnon − GC committed bytes), after a full GC; NaN where /proc is missing.</summary>
+    private static double NativeResidentMb()
+    {
+        ResidentMb();
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+            {
+                if (line.StartsWith("RssAnon:", StringComparison.Ordinal))
+                {
+                    double kb = double.Parse(line["RssAnon:".Length..].Replace("kB", "", StringComparison.Ordinal).Trim(), CultureInfo.InvariantCulture);
+                    return (kb / 1024.0) - (GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+        {
+        }
+
+        return double.NaN;
     }
 
     private static double ResidentMb()
