@@ -349,7 +349,7 @@ public sealed partial class MemoryEngine
         {
             if (batch.MemoryUpserts.Count > 0)
             {
-                await state.Memories.UpsertAsync(batch.MemoryUpserts.Select(u => RecordMapper.ToStored(u.Record, u.Vector)).ToList(), cancellationToken);
+                await UpsertMemoriesAsync(state, batch.MemoryUpserts, cancellationToken);
             }
 
             if (batch.MemoryDeletes.Count > 0)
@@ -399,6 +399,56 @@ public sealed partial class MemoryEngine
             {
                 await transaction.DisposeAsync();
             }
+        }
+    }
+
+    /// <summary>Records per store call when a large batch is written in a pipeline.</summary>
+    private const int StoreChunk = 256;
+
+    /// <summary>
+    /// Writes memories to the store. A large batch goes in chunks, each converted to its storage shape (sealed, with
+    /// encryption at rest: one AES-GCM call per record) on another core while the previous chunk is written, so the
+    /// sealing is off the write's critical path. All chunks are in the caller's transaction.
+    /// </summary>
+    private async Task UpsertMemoriesAsync(State state, List<(MemoryRecord Record, ReadOnlyMemory<float> Vector)> upserts, CancellationToken cancellationToken)
+    {
+        List<StoredMemory> Convert(int start)
+        {
+            int end = Math.Min(upserts.Count, start + StoreChunk);
+            var stored = new List<StoredMemory>(end - start);
+            for (int i = start; i < end; i++)
+            {
+                stored.Add(RecordMapper.ToStored(upserts[i].Record, upserts[i].Vector));
+            }
+
+            return stored;
+        }
+
+        if (upserts.Count < 2 * StoreChunk)
+        {
+            await state.Memories.UpsertAsync(upserts.Select(u => RecordMapper.ToStored(u.Record, u.Vector)).ToList(), cancellationToken);
+            return;
+        }
+
+        var next = Task.Run(() => Convert(0), cancellationToken);
+        try
+        {
+            for (int start = 0; start < upserts.Count; start += StoreChunk)
+            {
+                var current = await next;
+                int following = start + StoreChunk;
+                if (following < upserts.Count)
+                {
+                    next = Task.Run(() => Convert(following), cancellationToken);
+                }
+
+                await state.Memories.UpsertAsync(current, cancellationToken);
+            }
+        }
+        finally
+        {
+            // A failed write leaves no conversion running behind it.
+            await next.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 

@@ -54,6 +54,31 @@ public sealed class EncryptionAtRestTests
     }
 
     [Fact]
+    public async Task LargeBatch_IsSealedAndWrittenInChunks_AllOrNothing_AndReadsBackWhole()
+    {
+        using var files = new SqliteTestFiles();
+        var db = files.PathOf("memory.db");
+        var batch = Enumerable.Range(0, 1_300).Select(i => new NewMemory { Namespace = Ns, Content = $"batch item {i} {Secret}", Tags = [$"t{i % 7}"] }).ToList();
+        IReadOnlyList<MemoryRecord> stored;
+        await using (var s = SqliteEngine.Open(db))
+        {
+            stored = await s.Engine.RememberManyAsync(batch, Ct);
+
+            // One bad item: the whole batch (several chunks) is refused and nothing of it is written.
+            var bad = batch.Select(m => m with { Content = m.Content + " again" }).Append(new NewMemory { Namespace = Ns, Content = " " }).ToList();
+            await Assert.ThrowsAsync<MemoryValidationException>(() => s.Engine.RememberManyAsync(bad, Ct));
+        }
+
+        Assert.Empty(FilesContaining(files.Directory, Secret));
+        await using var reopened = SqliteEngine.Open(db);
+        var page = await reopened.Engine.ListAsync(Ns, limit: 1000, cancellationToken: Ct);
+        Assert.Equal(1_000, page.Items.Count);
+        var all = new List<MemoryRecord>(page.Items);
+        all.AddRange((await reopened.Engine.ListAsync(Ns, cursor: page.NextCursor, limit: 1000, cancellationToken: Ct)).Items);
+        Assert.Equal(stored.Select(m => (m.Id, m.Content, m.Tags[0])).OrderBy(x => x.Id, StringComparer.Ordinal), all.Select(m => (m.Id, m.Content, m.Tags[0])).OrderBy(x => x.Id, StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task DataFolder_HoldsNoLinkTypeInPlaintext()
     {
         using var files = new SqliteTestFiles();
