@@ -47,7 +47,7 @@ public sealed class EpisodicMemory(MemoryEngine engine)
     /// <param name="from">Occurred at or after.</param>
     /// <param name="to">Occurred before.</param>
     /// <param name="sessionId">Only this session.</param>
-    /// <param name="limit">Most events.</param>
+    /// <param name="limit">Most events (default 100, or <see cref="KernelMemoryPlusOptions.MaxResults"/> when lower).</param>
     /// <param name="newestFirst">Newest first instead of oldest first.</param>
     /// <param name="cancellationToken">Cancellation token.</param>
     public async Task<IReadOnlyList<MemoryRecord>> TimelineAsync(
@@ -55,11 +55,12 @@ public sealed class EpisodicMemory(MemoryEngine engine)
         DateTimeOffset? from = null,
         DateTimeOffset? to = null,
         string? sessionId = null,
-        int limit = 100,
+        int? limit = null,
         bool newestFirst = false,
         CancellationToken cancellationToken = default)
     {
-        InputValidator.Limit(limit, engine.Options);
+        // Default: 100, or the configured MaxResults when that is lower.
+        int take = InputValidator.Limit(limit ?? Math.Min(100, engine.Options.MaxResults), engine.Options);
         var filter = new MemoryFilter { Kinds = [MemoryKind.Episodic], From = from, To = to, SessionId = sessionId, IncludeExpired = true };
         InputValidator.Filter(filter, engine.Options);
         var predicate = FilterEvaluator.Create(filter, engine.Now());
@@ -67,7 +68,7 @@ public sealed class EpisodicMemory(MemoryEngine engine)
         var ordered = newestFirst
             ? events.OrderByDescending(e => e.OccurredAt).ThenByDescending(e => e.Id, StringComparer.Ordinal)
             : events.OrderBy(e => e.OccurredAt).ThenBy(e => e.Id, StringComparer.Ordinal);
-        return ordered.Take(limit).ToList();
+        return ordered.Take(take).ToList();
     }
 
     /// <summary>What happened around an event: the events just before and after it.</summary>

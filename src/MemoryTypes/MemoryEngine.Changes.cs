@@ -13,10 +13,10 @@ public sealed partial class MemoryEngine
     /// <summary>Reads the change feed after a sequence number.</summary>
     /// <param name="ns">Only this namespace, or null for all.</param>
     /// <param name="since">Return changes with a sequence number greater than this (0 for all).</param>
-    /// <param name="limit">Most changes to return.</param>
+    /// <param name="limit">Most changes to return (default 100, or <see cref="KernelMemoryPlusOptions.MaxResults"/> when lower).</param>
     /// <param name="cancellationToken">Cancellation token.</param>
     /// <returns>The changes in order, and where to continue.</returns>
-    public async Task<ChangePage> GetChangesAsync(string? ns, long since, int limit = 100, CancellationToken cancellationToken = default)
+    public async Task<ChangePage> GetChangesAsync(string? ns, long since, int? limit = null, CancellationToken cancellationToken = default)
     {
         if (ns is not null)
         {
@@ -28,7 +28,7 @@ public sealed partial class MemoryEngine
             throw new MemoryValidationException("since", "since must be 0 or a sequence number returned earlier.");
         }
 
-        InputValidator.Limit(limit, _options);
+        int pageSize = InputValidator.Limit(limit ?? Math.Min(100, _options.MaxResults), _options);
         var state = await GetStateAsync(cancellationToken);
         if (ns is not null && await ReadScopeAsync(state, ns, cancellationToken) == ReadScope.Nothing)
         {
@@ -39,14 +39,14 @@ public sealed partial class MemoryEngine
         // ends, and "next" moves past what was skipped so the caller never reads it again.
         var visible = ChangeFilter(state);
         var options = new FilteredRecordRetrievalOptions<StoredChange> { OrderBy = o => o.Ascending(c => c.Seq) };
-        var changes = new List<ChangeEvent>(Math.Min(limit + 1, 1024));
+        var changes = new List<ChangeEvent>(Math.Min(pageSize + 1, 1024));
         long scanned = since;
         while (true)
         {
             long after = scanned;
             var query = ns is null
-                ? state.Changes.GetAsync(c => c.Seq > after, limit + 1, options, cancellationToken)
-                : state.Changes.GetAsync(c => c.Seq > after && c.Namespace == ns, limit + 1, options, cancellationToken);
+                ? state.Changes.GetAsync(c => c.Seq > after, pageSize + 1, options, cancellationToken)
+                : state.Changes.GetAsync(c => c.Seq > after && c.Namespace == ns, pageSize + 1, options, cancellationToken);
             int read = 0;
             await foreach (var stored in query)
             {
@@ -54,7 +54,7 @@ public sealed partial class MemoryEngine
                 var change = RecordMapper.ToChange(stored);
                 if (visible is null || visible(change))
                 {
-                    if (changes.Count == limit)
+                    if (changes.Count == pageSize)
                     {
                         // One more visible change exists beyond the page.
                         return new ChangePage(changes, scanned, true);
@@ -66,7 +66,7 @@ public sealed partial class MemoryEngine
                 scanned = change.Sequence;
             }
 
-            if (read <= limit)
+            if (read <= pageSize)
             {
                 return new ChangePage(changes, scanned, false);
             }
