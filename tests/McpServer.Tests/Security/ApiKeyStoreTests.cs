@@ -16,7 +16,8 @@ public sealed class ApiKeyStoreTests
         Assert.StartsWith($"kmp_{entry.Id}_", key, StringComparison.Ordinal);
         Assert.Equal(entry, store.Validate(key));
         var file = File.ReadAllText(store.Path);
-        Assert.DoesNotContain(key[(key.LastIndexOf('_') + 1)..], file, StringComparison.Ordinal);
+        // The secret is what follows "kmp_{id}_" (base64url: it may itself hold '_').
+        Assert.DoesNotContain(key[$"kmp_{entry.Id}_".Length..], file, StringComparison.Ordinal);
         Assert.Contains(entry.SecretSha256, file, StringComparison.Ordinal);
         if (!OperatingSystem.IsWindows())
         {

@@ -298,6 +298,10 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
             Namespace = ns,
             Text = query,
             Limit = Math.Min(engine.Options.MaxResults, MaxRankedHits),
+
+            // A lookup in the graph, not a use of the memories: their access statistics stay as they are (and no
+            // write-back follows every search).
+            TrackAccess = false,
         }, cancellationToken);
         foreach (var hit in hits.Where(IsMatch))
         {
