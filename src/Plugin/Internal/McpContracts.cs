@@ -53,6 +53,8 @@ internal sealed record McpMemoryItem
 
     public bool? Private { get; init; }
 
+    public string? Author { get; init; }
+
     public MemoryRecord ToRecord() => new()
     {
         Id = Id,
@@ -80,6 +82,7 @@ internal sealed record McpMemoryItem
         FailureCount = FailureCount ?? 0,
         Pinned = Pinned ?? false,
         Private = Private ?? false,
+        Author = Author,
     };
 }
 

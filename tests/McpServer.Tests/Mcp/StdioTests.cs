@@ -82,4 +82,40 @@ public sealed class StdioTests
         Assert.Contains("cannot start", server.Errors, StringComparison.Ordinal);
         Assert.DoesNotContain("cannot start", server.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Stdio_ActsAsTheConfiguredLocalPrincipal_AndTheEngineChecksIt()
+    {
+        using var data = new TempDirectory();
+        StdioClientTransport As(string principal) => new(new StdioClientTransportOptions
+        {
+            Name = "kmp-" + principal,
+            Command = "dotnet",
+            Arguments = [Path.Combine(AppContext.BaseDirectory, "KernelMemoryPlus.McpServer.dll"), "--stdio"],
+            WorkingDirectory = data.Path,
+            EnvironmentVariables = new Dictionary<string, string?>
+            {
+                ["KMP_DATA_DIR"] = data.Path,
+                ["KernelMemoryPlus__Security__LocalPrincipal"] = principal,
+                ["KernelMemoryPlus__Security__LocalRole"] = "agent",
+            },
+        });
+
+        string id;
+        await using (var carol = await McpClient.CreateAsync(As("carol"), cancellationToken: Token))
+        {
+            id = (await carol.CallAsync("remember", new { content = "carol's stdio note", @namespace = "carol-notes", author = "mallory" })).GetProperty("memory").Str("id");
+            var settings = await carol.CallAsync("namespace_settings", new { @namespace = "carol-notes" });
+            Assert.Equal("carol", settings.Str("owner"));
+        }
+
+        await using (var dave = await McpClient.CreateAsync(As("dave"), cancellationToken: Token))
+        {
+            Assert.Contains("Access denied", await dave.CallFailingAsync("recall", new { query = "stdio note", @namespace = "carol-notes" }), StringComparison.Ordinal);
+            Assert.Contains("No memory with id", await dave.CallFailingAsync("get", new { id }), StringComparison.Ordinal);
+        }
+
+        await using var again = await McpClient.CreateAsync(As("carol"), cancellationToken: Token);
+        Assert.Equal("carol", (await again.CallAsync("get", new { id })).GetProperty("memory").Str("author"));
+    }
 }

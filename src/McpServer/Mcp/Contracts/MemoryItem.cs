@@ -40,6 +40,9 @@ internal sealed record MemoryItem
     [Description("The version; pass it as expectedVersion to update or forget safely.")]
     public long Version { get; init; }
 
+    [Description("Who wrote it: the authenticated principal that stored it.")]
+    public string? Author { get; init; }
+
     [Description("Episodic session.")]
     public string? SessionId { get; init; }
 
@@ -95,6 +98,7 @@ internal sealed record MemoryItem
         CreatedAt = r.CreatedAt,
         UpdatedAt = r.UpdatedAt,
         Version = r.Version,
+        Author = r.Author,
         SessionId = r.SessionId,
         Subject = r.Subject,
         Predicate = r.Predicate,
