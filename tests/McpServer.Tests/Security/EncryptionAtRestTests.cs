@@ -1,3 +1,4 @@
+using KernelMemoryPlus.Tests.Encryption;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
@@ -36,7 +37,7 @@ public sealed class EncryptionAtRestTests
             output = server.Output + server.Errors;
         }
 
-        var found = FilesContaining(data.Path, Secret);
+        var found = DataFolderScan.FilesContaining(data.Path, Secret);
         var keyFile = Path.Combine(data.Path, "memory.keys.json");
         if (!encrypted)
         {
@@ -163,7 +164,7 @@ public sealed class EncryptionAtRestTests
             await AssertAllReadableAsync(client, written);
         }
 
-        Assert.Empty(FilesContaining(data.Path, Secret));
+        Assert.Empty(DataFolderScan.FilesContaining(data.Path, Secret));
     }
 
     [Fact]
@@ -178,7 +179,7 @@ public sealed class EncryptionAtRestTests
             id = await StoreSecretsAsync(client, "legacy");
         }
 
-        Assert.NotEmpty(FilesContaining(data.Path, Secret));
+        Assert.NotEmpty(DataFolderScan.FilesContaining(data.Path, Secret));
         await using (var server = ServerProcess.Start(data.Path))
         {
             using var healthy = await server.WaitHealthyAsync(StartTimeout, Ct);
@@ -192,7 +193,7 @@ public sealed class EncryptionAtRestTests
 
         Assert.True(rotation.Exit == 0, rotation.Output + rotation.Errors);
         Assert.Contains("Compacted the database file", rotation.Output, StringComparison.Ordinal);
-        Assert.Empty(FilesContaining(data.Path, Secret));
+        Assert.Empty(DataFolderScan.FilesContaining(data.Path, Secret));
         await using (var server = ServerProcess.Start(data.Path))
         {
             using var healthy = await server.WaitHealthyAsync(StartTimeout, Ct);
@@ -261,35 +262,4 @@ public sealed class EncryptionAtRestTests
     private static List<string> KeyIds(string dataDirectory) =>
         JsonDocument.Parse(File.ReadAllText(Path.Combine(dataDirectory, "memory.keys.json"))).RootElement.GetProperty("keys")
             .EnumerateArray().Select(k => k.GetProperty("id").GetString()!).ToList();
-
-    /// <summary>The files holding <paramref name="secret"/> as UTF-8 or UTF-16 (either byte order), ignoring ASCII case.</summary>
-    private static List<string> FilesContaining(string directory, string secret)
-    {
-        var needles = new[] { Encoding.UTF8, Encoding.Unicode, Encoding.BigEndianUnicode }.Select(e => e.GetBytes(secret.ToLowerInvariant())).ToList();
-        var found = new List<string>();
-        foreach (var file in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories))
-        {
-            byte[] bytes;
-            using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
-            {
-                bytes = new byte[stream.Length];
-                stream.ReadExactly(bytes);
-            }
-
-            for (int i = 0; i < bytes.Length; i++)
-            {
-                if (bytes[i] is >= (byte)'A' and <= (byte)'Z')
-                {
-                    bytes[i] += 32;
-                }
-            }
-
-            if (needles.Any(n => bytes.AsSpan().IndexOf(n) >= 0))
-            {
-                found.Add(Path.GetFileName(file));
-            }
-        }
-
-        return found;
-    }
 }

@@ -39,7 +39,7 @@ public sealed class EncryptionAtRestTests
 
         await StoreEverythingAsync(files, on: true, logs);
 
-        Assert.Empty(FilesContaining(files.Directory, Secret));
+        Assert.Empty(DataFolderScan.FilesContaining(files.Directory, Secret));
         var keyFile = files.PathOf("memory.keys.json");
         Assert.True(File.Exists(keyFile));
         if (!OperatingSystem.IsWindows())
@@ -69,7 +69,7 @@ public sealed class EncryptionAtRestTests
             await Assert.ThrowsAsync<MemoryValidationException>(() => s.Engine.RememberManyAsync(bad, Ct));
         }
 
-        Assert.Empty(FilesContaining(files.Directory, Secret));
+        Assert.Empty(DataFolderScan.FilesContaining(files.Directory, Secret));
         await using var reopened = SqliteEngine.Open(db);
         var page = await reopened.Engine.ListAsync(Ns, limit: 1000, cancellationToken: Ct);
         Assert.Equal(1_000, page.Items.Count);
@@ -91,7 +91,7 @@ public sealed class EncryptionAtRestTests
             await new SemanticMemory(s.Engine).RelateAsync(Ns, "x", "trusts_" + Secret, "y", cancellationToken: Ct);
         }
 
-        Assert.Empty(FilesContaining(files.Directory, Secret));
+        Assert.Empty(DataFolderScan.FilesContaining(files.Directory, Secret));
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public sealed class EncryptionAtRestTests
 
         await StoreEverythingAsync(files, on: false, new LogSink());
 
-        Assert.NotEmpty(FilesContaining(files.Directory, Secret));
+        Assert.NotEmpty(DataFolderScan.FilesContaining(files.Directory, Secret));
         Assert.False(File.Exists(files.PathOf("memory.keys.json")));
     }
 
@@ -131,7 +131,7 @@ public sealed class EncryptionAtRestTests
             await plain.Engine.LinkAsync(new NewLink { FromId = id, ToId = other.Id, Type = LinkType }, Ct);
         }
 
-        Assert.NotEmpty(FilesContaining(files.Directory, Secret));
+        Assert.NotEmpty(DataFolderScan.FilesContaining(files.Directory, Secret));
 
         await using (var encrypted = SqliteEngine.Open(db))
         {
@@ -156,7 +156,7 @@ public sealed class EncryptionAtRestTests
         }
 
         Assert.Equal(new ReencryptionResult(2, 1, 2, 1), result);
-        Assert.Empty(FilesContaining(files.Directory, Secret));
+        Assert.Empty(DataFolderScan.FilesContaining(files.Directory, Secret));
         await using (var reopened = SqliteEngine.Open(db))
         {
             Assert.Equal($"old plaintext {Secret}", (await reopened.Engine.GetRequiredAsync(id, Ct)).Content);
@@ -271,7 +271,7 @@ public sealed class EncryptionAtRestTests
         var status = await MemoryEncryption.GetStatusAsync(reopened.Engine.Store, null, MemoryKeyRing.OpenFile(files.PathOf("memory.keys.json"), create: false), Ct);
         Assert.Equal([newKey], status.Memories.Keys);
         Assert.Equal(written.Count, status.Memories[newKey]);
-        Assert.Empty(FilesContaining(files.Directory, Secret));
+        Assert.Empty(DataFolderScan.FilesContaining(files.Directory, Secret));
     }
 
     /// <summary>Stores the secret in every field that is persisted, through every memory type, then closes the store.</summary>
@@ -316,37 +316,6 @@ public sealed class EncryptionAtRestTests
                 return all;
             }
         }
-    }
-
-    /// <summary>The files (recursively) holding <paramref name="secret"/> as UTF-8 or UTF-16 (either byte order), ignoring ASCII case.</summary>
-    internal static List<string> FilesContaining(string directory, string secret)
-    {
-        var needles = new[] { Encoding.UTF8, Encoding.Unicode, Encoding.BigEndianUnicode }.Select(e => e.GetBytes(secret.ToLowerInvariant())).ToList();
-        var found = new List<string>();
-        foreach (var file in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories))
-        {
-            byte[] bytes;
-            using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
-            {
-                bytes = new byte[stream.Length];
-                stream.ReadExactly(bytes);
-            }
-
-            for (int i = 0; i < bytes.Length; i++)
-            {
-                if (bytes[i] is >= (byte)'A' and <= (byte)'Z')
-                {
-                    bytes[i] += 32;
-                }
-            }
-
-            if (needles.Any(n => bytes.AsSpan().IndexOf(n) >= 0))
-            {
-                found.Add(Path.GetFileName(file));
-            }
-        }
-
-        return found;
     }
 
     /// <summary>An engine over its own SQLite store (both disposed together, so the files are closed).</summary>
