@@ -432,13 +432,11 @@ public sealed partial class MemoryEngine
         var scope = await ReadScopeAsync(state, ns, cancellationToken);
         var principal = Caller();
         var entry = state.Access.Get(ns);
-        MemoryPermission? yours = principal is null
+        // The application, or a namespace nobody has yet (the first write makes it the caller's): admin. Otherwise the
+        // caller's grant, or read when it sees the namespace through grants on single memories only.
+        MemoryPermission yours = principal is null || scope == ReadScope.Nothing
             ? MemoryPermission.Admin
-            : entry.NamespacePermission(principal, Now()) ?? (scope == ReadScope.Nothing ? (MemoryPermission?)null : MemoryPermission.Read);
-        if (principal is not null && yours is null && entry.Owner is null && scope == ReadScope.Nothing)
-        {
-            yours = MemoryPermission.Admin; // unclaimed: the first write makes it the caller's
-        }
+            : entry.NamespacePermission(principal, Now()) ?? MemoryPermission.Read;
 
         return new NamespaceSettings
         {
@@ -590,10 +588,11 @@ public sealed partial class MemoryEngine
 
     /// <summary>
     /// Applies the namespace's conflict policy to a write based on <paramref name="expectedVersion"/>: null when there
-    /// is no conflict; the resolution (to record with the write) when the policy lets the write through.
+    /// is no conflict; the resolution (to record with the write) when the policy lets the write through. A delete gets
+    /// through only under last writer wins (merge cannot merge a delete).
     /// </summary>
-    /// <exception cref="VersionConflictException">The policy is reject (the refusal is recorded).</exception>
-    private async Task<ConflictResolution?> ResolveConflictAsync(State state, MemoryRecord current, long? expectedVersion, CancellationToken cancellationToken)
+    /// <exception cref="VersionConflictException">The policy refuses the write (the refusal is recorded).</exception>
+    private async Task<ConflictResolution?> ResolveConflictAsync(State state, MemoryRecord current, long? expectedVersion, bool isDelete, CancellationToken cancellationToken)
     {
         if (expectedVersion is not long expected || expected == current.Version)
         {
@@ -601,6 +600,7 @@ public sealed partial class MemoryEngine
         }
 
         var policy = state.Access.Get(current.Namespace).Policy;
+        bool rejected = policy == ConflictPolicy.Reject || (isDelete && policy == ConflictPolicy.Merge);
         var now = Now();
         var resolution = new ConflictResolution
         {
@@ -608,25 +608,32 @@ public sealed partial class MemoryEngine
             Namespace = current.Namespace,
             MemoryId = current.Id,
             Policy = policy,
-            Outcome = policy switch
-            {
-                ConflictPolicy.LastWriterWins => "overwritten",
-                ConflictPolicy.Merge => "merged",
-                _ => "rejected",
-            },
+            Outcome = rejected ? "rejected" : policy == ConflictPolicy.Merge ? "merged" : "overwritten",
             ExpectedVersion = expected,
             FoundVersion = current.Version,
             Principal = Caller()?.Id,
             At = now,
         };
 
-        if (policy == ConflictPolicy.Reject)
+        if (rejected)
         {
             await state.Conflicts.UpsertAsync(StoredConflict.From(resolution), cancellationToken);
             throw new VersionConflictException(current.Id, expected, current.Version);
         }
 
         return resolution;
+    }
+
+    /// <summary>
+    /// The conflict policy applied to an update: the resolution to record (null without a conflict) and the update to
+    /// apply (merged into the current version under the merge policy).
+    /// </summary>
+    /// <exception cref="VersionConflictException">The policy refuses the update (the refusal is recorded).</exception>
+    private async Task<(ConflictResolution? Conflict, ValidatedUpdate Change)> ResolveUpdateConflictAsync(
+        State state, MemoryRecord current, ValidatedUpdate update, long? expectedVersion, CancellationToken cancellationToken)
+    {
+        var conflict = await ResolveConflictAsync(state, current, expectedVersion, isDelete: false, cancellationToken);
+        return (conflict, conflict is { Policy: ConflictPolicy.Merge } ? MergeUpdate(current, update, state.Access.Get(current.Namespace).MergeContent) : update);
     }
 
     /// <summary>

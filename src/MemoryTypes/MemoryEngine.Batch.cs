@@ -164,11 +164,7 @@ public sealed partial class MemoryEngine
         var validated = ValidateUpdate(update.Changes, prefix);
         var (_, current) = await FindAsync(state, update.Id, cancellationToken);
         EnsureCanWrite(state, current);
-        var conflict = await ResolveConflictAsync(state, current, update.ExpectedVersion, cancellationToken);
-        if (conflict is { Policy: ConflictPolicy.Merge })
-        {
-            validated = MergeUpdate(current, validated, state.Access.Get(current.Namespace).MergeContent);
-        }
+        (var conflict, validated) = await ResolveUpdateConflictAsync(state, current, validated, update.ExpectedVersion, cancellationToken);
 
         if (!touched.Add(update.Id))
         {
@@ -183,13 +179,7 @@ public sealed partial class MemoryEngine
         InputValidator.Id(delete.Id, prefix + "id");
         var (_, current) = await FindAsync(state, delete.Id, cancellationToken);
         EnsureCanWrite(state, current);
-        var conflict = await ResolveConflictAsync(state, current, delete.ExpectedVersion, cancellationToken);
-        if (conflict is { Policy: not ConflictPolicy.LastWriterWins })
-        {
-            // Merge cannot merge a delete.
-            await state.Conflicts.UpsertAsync(StoredConflict.From(conflict with { Outcome = "rejected" }), cancellationToken);
-            throw new VersionConflictException(current.Id, delete.ExpectedVersion!.Value, current.Version);
-        }
+        var conflict = await ResolveConflictAsync(state, current, delete.ExpectedVersion, isDelete: true, cancellationToken);
 
         if (!touched.Add(delete.Id))
         {

@@ -129,17 +129,13 @@ public sealed partial class MemoryEngine
             return links;
         }
 
-        // Only links whose other end the caller may read.
+        // Only links whose other end the caller may read (GetAsync answers null for the others).
         var visible = new List<MemoryLink>(links.Count);
         foreach (var link in links)
         {
-            try
+            if (await GetAsync(link.FromId == id ? link.ToId : link.FromId, cancellationToken) is not null)
             {
-                await FindAsync(state, link.FromId == id ? link.ToId : link.FromId, cancellationToken);
                 visible.Add(link);
-            }
-            catch (MemoryNotFoundException)
-            {
             }
         }
 

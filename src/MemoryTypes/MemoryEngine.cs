@@ -243,8 +243,7 @@ public sealed partial class MemoryEngine : IAsyncDisposable
         {
             var (index, current) = await FindAsync(state, id, cancellationToken);
             EnsureCanWrite(state, current);
-            var conflict = await ResolveConflictAsync(state, current, expectedVersion, cancellationToken);
-            var change = conflict is { Policy: ConflictPolicy.Merge } ? MergeUpdate(current, validated, state.Access.Get(current.Namespace).MergeContent) : validated;
+            var (conflict, change) = await ResolveUpdateConflictAsync(state, current, validated, expectedVersion, cancellationToken);
             var next = ApplyUpdate(current, change, string.Empty);
 
             ReadOnlyMemory<float>? newVector = null;
@@ -296,15 +295,8 @@ public sealed partial class MemoryEngine : IAsyncDisposable
 
             EnsureCanWrite(state, current);
             var batch = new WriteBatch();
-            if (await ResolveConflictAsync(state, current, expectedVersion, cancellationToken) is { } conflict)
+            if (await ResolveConflictAsync(state, current, expectedVersion, isDelete: true, cancellationToken) is { } conflict)
             {
-                // Only last-writer-wins deletes over a newer version; merge cannot merge a delete.
-                if (conflict.Policy != ConflictPolicy.LastWriterWins)
-                {
-                    await state.Conflicts.UpsertAsync(StoredConflict.From(conflict with { Outcome = "rejected" }), cancellationToken);
-                    throw new VersionConflictException(current.Id, expectedVersion!.Value, current.Version);
-                }
-
                 batch.Conflicts.Add(conflict);
             }
 

@@ -94,8 +94,8 @@ internal static class McpServerRegistration
             MemoryPrincipal? principal;
             if (services?.GetService<McpTransportInfo>() is { IsHttp: true })
             {
-                bool open = services.GetService<Security.ApiKeyStore>() is not { HasActiveKeys: true } && !settings.Jwt.IsConfigured;
-                principal = Security.PrincipalMapping.From(context.User, settings) ?? (open ? Security.PrincipalMapping.Local(settings) : null);
+                principal = Security.PrincipalMapping.From(context.User, settings)
+                    ?? (services.GetService<Security.ApiKeyStore>() is not { HasActiveKeys: true } && !settings.Jwt.IsConfigured ? Security.PrincipalMapping.Local(settings) : null);
             }
             else
             {

@@ -9,16 +9,7 @@ internal sealed class AccessTable
     private readonly Lock _sync = new();
     private volatile Dictionary<string, Entry> _byNamespace = new(StringComparer.Ordinal);
 
-    public AccessTable(IEnumerable<StoredAccess> rows)
-    {
-        var map = new Dictionary<string, Entry>(StringComparer.Ordinal);
-        foreach (var row in rows)
-        {
-            map[row.Namespace] = Apply(map.GetValueOrDefault(row.Namespace) ?? Entry.Empty, row);
-        }
-
-        _byNamespace = map;
-    }
+    public AccessTable(IEnumerable<StoredAccess> rows) => Apply(rows);
 
     /// <summary>The owner, settings and grants of a namespace (empty when it has none).</summary>
     public Entry Get(string ns) => _byNamespace.GetValueOrDefault(ns) ?? Entry.Empty;
