@@ -135,6 +135,24 @@ internal sealed class FlatVectorIndex : IDisposable
     internal GraphOutcome? LastGraphOutcome { get; private set; }
 
     /// <summary>
+    /// Whether the live graph holds <paramref name="slot"/> under its own key with the slot's current codes — the
+    /// exact check that the graph is in step with the slot (a search can miss a node HNSW left poorly connected).
+    /// </summary>
+    internal bool GraphHoldsCurrent(int slot)
+    {
+        InstallFinishedGraph();
+        if (Volatile.Read(ref _graph) is not { } graph || (uint)slot >= (uint)_highWater || !_used[slot])
+        {
+            return false;
+        }
+
+        var held = new sbyte[_dimensions];
+        var expected = new sbyte[_dimensions];
+        Quantize(Get(slot), expected);
+        return graph.TryGetCodes((ulong)slot, held) && held.AsSpan().SequenceEqual(expected);
+    }
+
+    /// <summary>
     /// Changes to the live graph since it was last saved (<see cref="SaveApproximateIndex(string)"/>) or loaded
     /// unchanged; a freshly built graph counts as changed. 0 when there is no graph.
     /// </summary>

@@ -351,6 +351,19 @@ internal sealed class HnswVectorIndex : IDisposable
         return found;
     }
 
+    /// <summary>Copies the int8 codes the graph holds under a key; false when it holds none.</summary>
+    public bool TryGetCodes(ulong key, Span<sbyte> codes)
+    {
+        if (codes.Length != _dimensions)
+        {
+            throw new ArgumentException($"The buffer has {codes.Length} dimensions; the graph holds {_dimensions}.", nameof(codes));
+        }
+
+        var found = NativeMethods.usearch_get(_handle.Pointer, key, 1, ref MemoryMarshal.GetReference(codes), NativeMethods.ScalarI8, out var error);
+        NativeMethods.Check(error, "get");
+        return found > 0;
+    }
+
     /// <summary>Whether the graph holds a slot.</summary>
     public bool Contains(int slot)
     {

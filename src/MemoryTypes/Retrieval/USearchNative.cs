@@ -90,6 +90,9 @@ internal static class NativeMethods
     public static extern bool usearch_contains(IntPtr index, ulong key, out IntPtr error);
 
     [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+    public static extern nuint usearch_get(IntPtr index, ulong key, nuint count, ref sbyte vectors, int vectorKind, out IntPtr error);
+
+    [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
     public static extern nuint usearch_remove(IntPtr index, ulong key, out IntPtr error);
 
     [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]

@@ -53,22 +53,23 @@ public sealed class ApproximateVectorIndexTests
 
         // A removed vector is never returned, even when the query is the vector itself.
         var target = index.Get(17).ToArray();
-        Assert.Equal(17, index.Search(target, 1, null)[0].Slot);
+        Assert.True(index.GraphHoldsCurrent(17));
         index.Remove(17);
+        Assert.False(index.GraphHoldsCurrent(17));
         Assert.DoesNotContain(index.Search(target, 20, null), r => r.Slot == 17);
 
         // A replaced vector is found at its new place and no longer at its old one.
         var old = index.Get(40).ToArray();
         var replacement = RandomVector(random, Dimensions);
         index.Set(40, replacement);
-        Assert.Equal(40, index.Search(FlatVectorIndex.Normalize(replacement), 1, null)[0].Slot);
+        Assert.True(index.GraphHoldsCurrent(40));
         Assert.NotEqual(40, index.Search(old, 1, null)[0].Slot);
 
         // An added vector (reusing the freed slot) is found.
         var added = RandomVector(random, Dimensions);
         int slot = index.Add(added);
         Assert.Equal(17, slot);
-        Assert.Equal(17, index.Search(FlatVectorIndex.Normalize(added), 1, null)[0].Slot);
+        Assert.True(index.GraphHoldsCurrent(17));
         Assert.True(index.IsApproximate);
     }
 
@@ -119,9 +120,10 @@ public sealed class ApproximateVectorIndexTests
         await build;
         index.Search(query, 10, null);
         Assert.True(index.IsApproximate);
-        Assert.Equal(addedSlot, index.Search(added, 1, null)[0].Slot);
+        Assert.True(index.GraphHoldsCurrent(addedSlot));
+        Assert.False(index.GraphHoldsCurrent(5));
         Assert.DoesNotContain(index.Search(removed, 10, null), r => r.Slot == 5);
-        Assert.Equal(6, index.Search(moved, 1, null)[0].Slot);
+        Assert.True(index.GraphHoldsCurrent(6));
     }
 
     [Fact]
@@ -246,13 +248,18 @@ public sealed class ApproximateVectorIndexTests
         Assert.Null(outcome.Rejected);
         Assert.True(reloaded.GraphChanges > 0);
 
-        for (int old = 2; old < 2000; old += 97)
+        // Every vector sits in the graph under its new slot with its current codes (the exact check), and searching
+        // for each finds it, but for the fraction of a percent of nodes an HNSW build leaves poorly connected.
+        int foundItself = 0;
+        for (int old = 2; old < 2000; old++)
         {
-            Assert.Equal(newSlotOf[old], reloaded.Search(original.Get(old), 1, null)[0].Slot);
+            Assert.True(reloaded.GraphHoldsCurrent(newSlotOf[old]), $"slot {newSlotOf[old]} (was {old})");
+            foundItself += reloaded.Search(original.Get(old), 1, null)[0].Slot == newSlotOf[old] ? 1 : 0;
         }
 
-        Assert.Equal(newSlotOf[1], reloaded.Search(reloaded.Get(newSlotOf[1]), 1, null)[0].Slot);
-        Assert.Equal(addedSlot, reloaded.Search(FlatVectorIndex.Normalize(added), 1, null)[0].Slot);
+        Assert.True(foundItself >= 1998 * 0.98, $"{foundItself} of 1,998 vectors found themselves");
+        Assert.True(reloaded.GraphHoldsCurrent(newSlotOf[1]));
+        Assert.True(reloaded.GraphHoldsCurrent(addedSlot));
         AssertRecall(reloaded, random, centers);
     }
 
