@@ -23,6 +23,14 @@ public sealed partial class MemoryEngine
     private readonly ConditionalWeakTable<NamespaceIndex, ConversationContext> _contexts = new();
 
     /// <summary>
+    /// True when the embedder is the built-in <see cref="OfflineEmbeddingGenerator"/>, whose vectors hash the same words
+    /// the keyword index holds: its dense ranking only breaks ties (see <see cref="RetrievalWeights.Vector"/>), so a
+    /// caller that ranks by words anyway may leave it out (a zero <see cref="RetrievalWeights.Vector"/>) and save the
+    /// vector search.
+    /// </summary>
+    public bool EmbedderIsLexical => _embedder.GetService(typeof(OfflineEmbeddingGenerator)) is not null;
+
+    /// <summary>
     /// Finds the memories most relevant to a text: dense-vector, BM25 keyword and typo-tolerant candidates are fused
     /// by reciprocal rank, then rescored by relevance, recency, importance and access frequency; optionally
     /// expanded along links (spreading activation) and diversified (MMR).
@@ -67,7 +75,9 @@ public sealed partial class MemoryEngine
         }
 
         var index = await GetIndexAsync(state, query.Namespace, cancellationToken);
-        var queryVector = FlatVectorIndex.Normalize((await EmbedAsync(state, query.Text, cancellationToken)).Span);
+
+        // Without a dense share the query is not embedded at all (no model call, no vector search).
+        var queryVector = weights.Vector > 0 ? FlatVectorIndex.Normalize((await EmbedAsync(state, query.Text, cancellationToken)).Span) : [];
         var now = Now();
         var predicate = FilterEvaluator.Create(query.Filter, now);
         if (scope.Filter is { } visible)
@@ -136,7 +146,7 @@ public sealed partial class MemoryEngine
 
         // Dense candidates.
         bool anyVector = false, anyKeyword = false, anyFuzzy = false;
-        double vectorWeight = weights.Vector * (_embedder.GetService(typeof(OfflineEmbeddingGenerator)) is null ? 1.0 : LexicalEmbedderDenseScale);
+        double vectorWeight = weights.Vector * (EmbedderIsLexical ? LexicalEmbedderDenseScale : 1.0);
         if (vectorWeight > 0)
         {
             int rank = 0, position = 0;

@@ -229,8 +229,14 @@ public sealed class SemanticMemory(MemoryEngine engine)
     public static string ObservationText(MemoryRecord fact)
     {
         ArgumentNullException.ThrowIfNull(fact);
-        var prefix = fact.Subject + ": ";
-        return fact.Content.StartsWith(prefix, StringComparison.Ordinal) ? fact.Content[prefix.Length..] : fact.Object ?? fact.Content;
+        var content = fact.Content;
+        if (fact.Subject is { } subject && content.Length >= subject.Length + 2 && content.StartsWith(subject, StringComparison.Ordinal)
+            && content[subject.Length] == ':' && content[subject.Length + 1] == ' ')
+        {
+            return content[(subject.Length + 2)..];
+        }
+
+        return fact.Object ?? content;
     }
 
     /// <summary>Relates two entities with a typed, weighted link; creates entities that do not exist yet.</summary>
@@ -408,8 +414,19 @@ public sealed class SemanticMemory(MemoryEngine engine)
         return builder.ToString();
     }
 
-    private static MemoryRecord? Oldest(IEnumerable<MemoryRecord> records) =>
-        records.OrderBy(e => e.CreatedAt).ThenBy(e => e.Id, StringComparer.Ordinal).FirstOrDefault();
+    private static MemoryRecord? Oldest(IEnumerable<MemoryRecord> records)
+    {
+        MemoryRecord? oldest = null;
+        foreach (var record in records)
+        {
+            if (oldest is null || record.CreatedAt < oldest.CreatedAt || (record.CreatedAt == oldest.CreatedAt && string.CompareOrdinal(record.Id, oldest.Id) < 0))
+            {
+                oldest = record;
+            }
+        }
+
+        return oldest;
+    }
 
     private async Task<MemoryRecord?> FindEntityAsync(string ns, string name, CancellationToken cancellationToken)
     {

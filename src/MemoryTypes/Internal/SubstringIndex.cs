@@ -1,21 +1,26 @@
+using System.Buffers;
+using System.Text;
+
 namespace KernelMemoryPlus.Internal;
 
 /// <summary>
-/// Plain case-insensitive substring search over the texts of many slots: every text is appended, upper-cased, to one
-/// contiguous buffer, so a search is one vectorized ordinal scan of memory instead of a walk over thousands of string
-/// objects (upper-casing both sides is how <see cref="StringComparison.OrdinalIgnoreCase"/> compares).
+/// Plain case-insensitive substring search over the texts of many slots: every text is appended, upper-cased and
+/// UTF-8 encoded, to one contiguous buffer, so a search is one vectorized ordinal scan of memory instead of a walk over
+/// thousands of string objects (upper-casing both sides is how <see cref="StringComparison.OrdinalIgnoreCase"/>
+/// compares). UTF-8 halves the bytes scanned for the usual mostly-ASCII text, and since no UTF-8 sequence starts
+/// inside another, a byte match is a match of whole characters. Unpaired surrogates are encoded as U+FFFD on both sides.
 /// </summary>
 /// <remarks>
-/// Texts are separated by NUL characters, so a needle without NUL never matches across two slots. Replacing or
+/// Texts are separated by NUL bytes, so a needle without NUL never matches across two slots. Replacing or
 /// removing a slot's text leaves the old copy in the buffer as garbage; the buffer is rebuilt once garbage outweighs
 /// live text. Not thread-safe: the owner serializes writers and readers (the namespace lock).
 /// </remarks>
 internal sealed class SubstringIndex
 {
-    private const char Separator = '\0';
-    private const int MinCompactChars = 1 << 16;
+    private const byte Separator = 0;
+    private const int MinCompactBytes = 1 << 16;
 
-    private char[] _buffer = new char[1024];
+    private byte[] _buffer = new byte[1024];
     private int _length;
 
     // Segment starts in buffer order (ascending) with the slot each belongs to.
@@ -26,8 +31,8 @@ internal sealed class SubstringIndex
     private int[] _liveStart = [];
     private int _garbage;
 
-    /// <summary>Characters of live text.</summary>
-    public int LiveChars => _length - _garbage;
+    /// <summary>Bytes of live text (UTF-8, separators included).</summary>
+    public int LiveBytes => _length - _garbage;
 
     /// <summary>Sets (or replaces) a slot's text; null removes it.</summary>
     public void Set(int slot, string? text)
@@ -39,15 +44,23 @@ internal sealed class SubstringIndex
         }
 
         EnsureSlot(slot);
-        EnsureCapacity(_length + text.Length + 1);
-        _liveStart[slot] = _length;
-        _segmentStarts.Add(_length);
-        _segmentSlots.Add(slot);
-        var target = _buffer.AsSpan(_length, text.Length);
-        text.AsSpan().ToUpperInvariant(target);
-        target.Replace(Separator, ' ');
-        _length += text.Length;
-        _buffer[_length++] = Separator;
+        var upper = ArrayPool<char>.Shared.Rent(Math.Max(1, text.Length));
+        try
+        {
+            var chars = upper.AsSpan(0, text.Length);
+            text.AsSpan().ToUpperInvariant(chars);
+            chars.Replace('\0', ' ');
+            EnsureCapacity(_length + Encoding.UTF8.GetByteCount(chars) + 1);
+            _liveStart[slot] = _length;
+            _segmentStarts.Add(_length);
+            _segmentSlots.Add(slot);
+            _length += Encoding.UTF8.GetBytes(chars, _buffer.AsSpan(_length));
+            _buffer[_length++] = Separator;
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(upper);
+        }
     }
 
     /// <summary>Removes a slot's text.</summary>
@@ -61,7 +74,7 @@ internal sealed class SubstringIndex
         int start = _liveStart[slot];
         _liveStart[slot] = -1;
         _garbage += SegmentEnd(start) - start + 1;
-        if (_garbage > MinCompactChars && _garbage > _length / 2)
+        if (_garbage > MinCompactBytes && _garbage > _length / 2)
         {
             Compact();
         }
@@ -81,12 +94,12 @@ internal sealed class SubstringIndex
             return found;
         }
 
-        var upper = needle.ToUpperInvariant();
+        var upper = Encoding.UTF8.GetBytes(needle.ToUpperInvariant());
         var text = _buffer.AsSpan(0, _length);
         int position = 0;
         while (position < text.Length)
         {
-            int hit = text[position..].IndexOf(upper, StringComparison.Ordinal);
+            int hit = text[position..].IndexOf(upper);
             if (hit < 0)
             {
                 break;
@@ -138,7 +151,7 @@ internal sealed class SubstringIndex
 
     private void Compact()
     {
-        var buffer = new char[Math.Max(1024, (_length - _garbage) * 5 / 4)];
+        var buffer = new byte[Math.Max(1024, (_length - _garbage) * 5 / 4)];
         int length = 0;
         var starts = new List<int>(_segmentStarts.Count);
         var slots = new List<int>(_segmentSlots.Count);

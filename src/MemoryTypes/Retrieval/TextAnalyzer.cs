@@ -248,6 +248,58 @@ public sealed class TextAnalyzer
         return false;
     }
 
+    /// <summary>True when a text is ASCII without upper-case letters, with single spaces only between words.</summary>
+    private static bool IsNormalizedAscii(string text)
+    {
+        if (text.Length == 0)
+        {
+            return true;
+        }
+
+        if (text[0] == ' ' || text[^1] == ' ')
+        {
+            return false;
+        }
+
+        char previous = 'a';
+        foreach (var c in text)
+        {
+            if (c > 0x7F || char.IsAsciiLetterUpper(c) || (c < 0x20) || c == 0x7F || (c == ' ' && previous == ' '))
+            {
+                return false;
+            }
+
+            previous = c;
+        }
+
+        return true;
+    }
+
+    /// <summary>Trims and collapses whitespace runs of an ASCII text into single spaces.</summary>
+    private static string CollapseWhitespace(string text)
+    {
+        var builder = new StringBuilder(text.Length);
+        bool space = false;
+        foreach (var c in text)
+        {
+            if (char.IsWhiteSpace(c))
+            {
+                space = builder.Length > 0;
+                continue;
+            }
+
+            if (space)
+            {
+                builder.Append(' ');
+                space = false;
+            }
+
+            builder.Append(c);
+        }
+
+        return builder.ToString();
+    }
+
     private static bool IsVowel(char c) => c is 'a' or 'e' or 'i' or 'o' or 'u' or 'y';
 
     /// <summary>Normalizes free text for case- and accent-insensitive comparison (used for fact subjects and keys).</summary>
@@ -255,6 +307,20 @@ public sealed class TextAnalyzer
     /// <returns>Lower-cased, accents removed, whitespace collapsed.</returns>
     public static string Normalize(string text)
     {
+        if (IsNormalizedAscii(text))
+        {
+            // Keys are normalized again wherever they are used: the common case costs one pass and no allocation.
+            return text;
+        }
+
+        if (Ascii.IsValid(text))
+        {
+            // ASCII has no accents to strip: only case and whitespace change.
+            return string.Create(text.Length, text, static (span, source) => Ascii.ToLower(source, span, out _)) is var lower && IsNormalizedAscii(lower)
+                ? lower
+                : CollapseWhitespace(lower);
+        }
+
         var decomposed = text.Trim().Normalize(NormalizationForm.FormD);
         var builder = new StringBuilder(decomposed.Length);
         bool space = false;

@@ -17,6 +17,25 @@ public sealed class SubstringIndexTests
     }
 
     [Fact]
+    public void Search_IgnoresCase_BeyondAscii_AndTreatsNulAsSpace()
+    {
+        string[] texts = ["Réunion à l'ÉCOLE", "Straße 5, Ωmega", "plain ecole", "text with a \0 NUL"];
+        var index = new SubstringIndex();
+        for (int slot = 0; slot < texts.Length; slot++)
+        {
+            index.Set(slot, texts[slot]);
+        }
+
+        Assert.Equal([0], index.Search("école"));
+        Assert.Equal([1], index.Search("ωMEGA"));
+        Assert.Equal([1], index.Search("straße"));
+        Assert.Equal([2], index.Search("ECOLE"));
+        Assert.Equal([3], index.Search("a   nul"));
+        Assert.Empty(index.Search("ήmega"));
+        Assert.Equal(texts.Sum(t => System.Text.Encoding.UTF8.GetByteCount(t.ToUpperInvariant())) + texts.Length, index.LiveBytes);
+    }
+
+    [Fact]
     public void Search_NeverMatchesAcrossTwoSlots()
     {
         var index = new SubstringIndex();
@@ -38,7 +57,7 @@ public sealed class SubstringIndexTests
 
         Assert.Empty(index.Search("old"));
         Assert.Equal([0], index.Search("new"));
-        Assert.Equal("new text".Length, index.LiveChars - 1);
+        Assert.Equal("new text".Length, index.LiveBytes - 1);
     }
 
     [Fact]
@@ -63,7 +82,7 @@ public sealed class SubstringIndexTests
             }
         }
 
-        Assert.True(index.LiveChars < 200 * 60, "garbage was compacted away");
+        Assert.True(index.LiveBytes < 200 * 60, "garbage was compacted away");
         Assert.Equal(200, index.Search("round 59 ").Count);
         Assert.Empty(index.Search("round 58 "));
         Assert.Equal([123], index.Search("slot 123 round 59"));

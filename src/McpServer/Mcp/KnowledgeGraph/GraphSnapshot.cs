@@ -23,13 +23,21 @@ internal sealed class GraphSnapshot
     /// <summary>The key entity names are matched by: case-, accent- and spacing-insensitive, as the engine does.</summary>
     public static string Key(string name) => TextAnalyzer.Normalize(name);
 
-    public void AddEntity(MemoryRecord entity)
+    /// <summary>The key of each known entity, by id (computed once per entity, not on every use).</summary>
+    private Dictionary<string, string> KeyById { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The key of an entity: the one it was added under, else its normalized name.</summary>
+    public string KeyOf(MemoryRecord entity) => KeyById.TryGetValue(entity.Id, out var key) ? key : Key(entity.Subject ?? string.Empty);
+
+    /// <summary>Adds an entity (once per key), under its normalized name or the <paramref name="key"/> already computed.</summary>
+    public void AddEntity(MemoryRecord entity, string? key = null)
     {
-        var key = Key(entity.Subject ?? string.Empty);
+        key ??= Key(entity.Subject ?? string.Empty);
         if (EntityByKey.TryAdd(key, entity))
         {
             Entities.Add(entity);
             EntityById[entity.Id] = entity;
+            KeyById[entity.Id] = key;
         }
     }
 
@@ -39,9 +47,11 @@ internal sealed class GraphSnapshot
     /// <summary>Makes an entity at the other end of a relation known by name and id, without listing it.</summary>
     public void AddNeighbour(MemoryRecord entity)
     {
-        if (EntityByKey.TryAdd(Key(entity.Subject ?? string.Empty), entity))
+        var key = Key(entity.Subject ?? string.Empty);
+        if (EntityByKey.TryAdd(key, entity))
         {
             EntityById[entity.Id] = entity;
+            KeyById[entity.Id] = key;
         }
     }
 
@@ -50,6 +60,7 @@ internal sealed class GraphSnapshot
         var key = Key(entity.Subject ?? string.Empty);
         EntityByKey.Remove(key);
         EntityById.Remove(entity.Id);
+        KeyById.Remove(entity.Id);
         Entities.RemoveAll(e => e.Id == entity.Id);
         ObservationsByKey.Remove(key);
         foreach (var id in Relations.Where(r => r.Value.FromId == entity.Id || r.Value.ToId == entity.Id).Select(r => r.Key).ToList())
@@ -58,9 +69,10 @@ internal sealed class GraphSnapshot
         }
     }
 
-    public void AddObservation(MemoryRecord fact)
+    /// <summary>Adds an observation fact under its subject's key (or the <paramref name="key"/> already computed).</summary>
+    public void AddObservation(MemoryRecord fact, string? key = null)
     {
-        var key = Key(fact.Subject ?? string.Empty);
+        key ??= Key(fact.Subject ?? string.Empty);
         if (!ObservationsByKey.TryGetValue(key, out var list))
         {
             list = [];
