@@ -300,7 +300,7 @@ internal sealed class ConversationCorpus
             throw new BenchException("The corpus has no fact turns to ask about; use a larger --n.");
         }
 
-        var rng = new Random(HashCode.Combine(_seed, streamSeed, 0x0c0a));
+        var rng = new Random(Seeds.Mix(_seed, streamSeed, 0x0c0a));
         var questions = new List<ConversationQuestion>(count);
         for (int i = 0; i < count; i++)
         {

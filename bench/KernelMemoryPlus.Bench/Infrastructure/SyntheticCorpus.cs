@@ -204,7 +204,7 @@ internal sealed class SyntheticCorpus
     /// <param name="streamSeed">Separates independent question sets (warm-up and measured).</param>
     public List<CorpusQuestion> Questions(IReadOnlyList<CorpusItem> corpus, int count, double typoRate, int streamSeed)
     {
-        var rng = new Random(HashCode.Combine(_seed, streamSeed, 0x51a7));
+        var rng = new Random(Seeds.Mix(_seed, streamSeed, 0x51a7));
         var questions = new List<CorpusQuestion>(count);
         for (int i = 0; i < count; i++)
         {
@@ -263,7 +263,7 @@ internal sealed class SyntheticCorpus
     /// <param name="dimensions">Vector length.</param>
     public float[][] Vectors(int count, int dimensions)
     {
-        var rng = new Random(HashCode.Combine(_seed, 0x7ec7));
+        var rng = new Random(Seeds.Mix(_seed, 0x7ec7));
         var vectors = new float[count][];
         for (int i = 0; i < count; i++)
         {

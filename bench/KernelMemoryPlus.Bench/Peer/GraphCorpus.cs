@@ -1,4 +1,5 @@
 using System.Text;
+using KernelMemoryPlus.Bench.Infrastructure;
 
 namespace KernelMemoryPlus.Bench.Peer;
 
@@ -205,7 +206,7 @@ internal static class GraphCorpus
     /// <param name="seed">The seed.</param>
     public static List<GraphEntitySpec> Entities(int count, int seed)
     {
-        var rng = new Random(HashCode.Combine(seed, 0x6a0f));
+        var rng = new Random(Seeds.Mix(seed, 0x6a0f));
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var drafts = new List<(string Name, string Type)>(count);
         var byType = new Dictionary<string, List<string>>(StringComparer.Ordinal);
@@ -290,7 +291,7 @@ internal static class GraphCorpus
     /// <param name="stream">Separates independent query sets (warm-up and measured).</param>
     public static List<GraphQuery> Queries(IReadOnlyList<GraphEntitySpec> entities, int count, double typoRate, int seed, int stream)
     {
-        var rng = new Random(HashCode.Combine(seed, stream, 0x5ea2));
+        var rng = new Random(Seeds.Mix(seed, stream, 0x5ea2));
         var queries = new List<GraphQuery>(count);
         while (queries.Count < count)
         {
@@ -330,7 +331,7 @@ internal static class GraphCorpus
     /// <param name="stream">Separates independent sets.</param>
     public static List<string[]> OpenRequests(IReadOnlyList<GraphEntitySpec> entities, int count, int namesPerCall, int seed, int stream)
     {
-        var rng = new Random(HashCode.Combine(seed, stream, 0x09e7));
+        var rng = new Random(Seeds.Mix(seed, stream, 0x09e7));
         var requests = new List<string[]>(count);
         for (int i = 0; i < count; i++)
         {

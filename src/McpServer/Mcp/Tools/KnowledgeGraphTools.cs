@@ -22,8 +22,6 @@ internal sealed class KnowledgeGraphTools(KnowledgeGraphStore graph, JsonlMemory
     /// <summary>Largest JSONL text import_knowledge_graph accepts, in characters.</summary>
     public const int MaxImportLength = 8 * 1024 * 1024;
 
-    // The reference server answers with JSON.stringify(result, null, 2).
-    private static readonly JsonSerializerOptions s_text = new(McpJsonUtilities.DefaultOptions) { WriteIndented = true };
 
     private string Namespace => options.Value.GraphNamespace;
 
@@ -92,7 +90,7 @@ internal sealed class KnowledgeGraphTools(KnowledgeGraphStore graph, JsonlMemory
     public async Task<CallToolResult> ReadGraphAsync(CancellationToken cancellationToken = default)
     {
         var result = await graph.ReadGraphAsync(Namespace, cancellationToken);
-        return Result(result, result);
+        return Result(result);
     }
 
     [McpServerTool(Name = "search_nodes", Title = "Search Nodes", ReadOnly = true, Idempotent = true, OpenWorld = false, UseStructuredContent = true, OutputSchemaType = typeof(KnowledgeGraphResult))]
@@ -102,7 +100,7 @@ internal sealed class KnowledgeGraphTools(KnowledgeGraphStore graph, JsonlMemory
         CancellationToken cancellationToken = default)
     {
         var result = await graph.SearchAsync(Namespace, query, cancellationToken);
-        return Result(result, result);
+        return Result(result);
     }
 
     [McpServerTool(Name = "open_nodes", Title = "Open Nodes", ReadOnly = true, Idempotent = true, OpenWorld = false, UseStructuredContent = true, OutputSchemaType = typeof(KnowledgeGraphResult))]
@@ -112,7 +110,7 @@ internal sealed class KnowledgeGraphTools(KnowledgeGraphStore graph, JsonlMemory
         CancellationToken cancellationToken = default)
     {
         var result = await graph.OpenNodesAsync(Namespace, names, cancellationToken);
-        return Result(result, result);
+        return Result(result);
     }
 
     [McpServerTool(Name = "import_knowledge_graph", Title = "Import a memory.jsonl file", Destructive = false, Idempotent = true, OpenWorld = false, UseStructuredContent = true, OutputSchemaType = typeof(JsonlImportResult))]
@@ -143,11 +141,27 @@ internal sealed class KnowledgeGraphTools(KnowledgeGraphStore graph, JsonlMemory
         return ToolText.Result(text.ToString(), result);
     }
 
+    /// <summary>
+    /// The text block carries <paramref name="text"/> as JSON, as the reference server's does (compact here: the same
+    /// data, a third fewer bytes for a client to read than its indented form), and the structured content
+    /// <paramref name="structured"/>.
+    /// </summary>
     private static CallToolResult Result<TText, TStructured>(TText text, TStructured structured) => new()
     {
-        Content = [new TextContentBlock { Text = JsonSerializer.Serialize(text, s_text.GetTypeInfo(typeof(TText))) }],
+        Content = [new TextContentBlock { Text = JsonSerializer.Serialize(text, McpJsonUtilities.DefaultOptions.GetTypeInfo<TText>()) }],
         StructuredContent = JsonSerializer.SerializeToElement(structured, McpJsonUtilities.DefaultOptions.GetTypeInfo<TStructured>()),
     };
+
+    /// <summary>A result whose text block is its structured content as JSON: serialized once, parsed once.</summary>
+    private static CallToolResult Result(KnowledgeGraphResult graph)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(graph, McpJsonUtilities.DefaultOptions.GetTypeInfo<KnowledgeGraphResult>());
+        return new()
+        {
+            Content = [new TextContentBlock { Text = Encoding.UTF8.GetString(json) }],
+            StructuredContent = JsonElement.Parse(json),
+        };
+    }
 
     private static CallToolResult Success(string message) => new()
     {
