@@ -307,24 +307,45 @@ public sealed class SemanticMemory(MemoryEngine engine)
                     .OrderBy(e => e.Entity.CreatedAt).ThenBy(e => e.Entity.Id, StringComparer.Ordinal).ToList()
                 : keys.Select(k => (Key: k, Entity: Oldest(index.BySubject(k).Where(IsVisibleEntity)))).Where(e => e.Entity is not null).Select(e => (e.Key, Entity: e.Entity!)).ToList();
             var views = new List<EntityView>(entities.Count);
+            // Plain loops: a search can read a thousand entities in one call.
             foreach (var (key, entity) in entities)
             {
-                var facts = index.BySubject(key)
-                    .Where(r => (includeHistory ? r.Kind == MemoryKind.Semantic && !IsEntity(r) : IsFactAt(r, null, at)) && visible(r))
-                    .ToList();
-                facts.Sort(static (a, b) =>
+                var facts = new List<MemoryRecord>();
+                foreach (var r in index.BySubject(key))
                 {
-                    int c = (a.ValidFrom ?? a.CreatedAt).CompareTo(b.ValidFrom ?? b.CreatedAt);
-                    return c != 0 ? c : string.CompareOrdinal(a.Id, b.Id);
-                });
-                var relations = index.LinksOf(entity.Id, LinkDirection.Both)
-                    .Where(l => index.Get(l.FromId == entity.Id ? l.ToId : l.FromId) is not { } other || visible(other))
-                    .Select(l => engine.WithEffectiveWeight(l, now)).ToList();
-                relations.Sort(static (a, b) =>
+                    if ((includeHistory ? r.Kind == MemoryKind.Semantic && !IsEntity(r) : IsFactAt(r, null, at)) && visible(r))
+                    {
+                        facts.Add(r);
+                    }
+                }
+
+                if (facts.Count > 1)
                 {
-                    int c = a.CreatedAt.CompareTo(b.CreatedAt);
-                    return c != 0 ? c : string.CompareOrdinal(a.Id, b.Id);
-                });
+                    facts.Sort(static (a, b) =>
+                    {
+                        int c = (a.ValidFrom ?? a.CreatedAt).CompareTo(b.ValidFrom ?? b.CreatedAt);
+                        return c != 0 ? c : string.CompareOrdinal(a.Id, b.Id);
+                    });
+                }
+
+                var relations = new List<MemoryLink>();
+                foreach (var l in index.LinksOf(entity.Id, LinkDirection.Both))
+                {
+                    if (index.Get(l.FromId == entity.Id ? l.ToId : l.FromId) is not { } other || visible(other))
+                    {
+                        relations.Add(engine.WithEffectiveWeight(l, now));
+                    }
+                }
+
+                if (relations.Count > 1)
+                {
+                    relations.Sort(static (a, b) =>
+                    {
+                        int c = a.CreatedAt.CompareTo(b.CreatedAt);
+                        return c != 0 ? c : string.CompareOrdinal(a.Id, b.Id);
+                    });
+                }
+
                 views.Add(new EntityView(entity, facts, relations));
             }
 

@@ -11,6 +11,10 @@ namespace KernelMemoryPlus.Internal;
 /// inside another, a byte match is a match of whole characters. Unpaired surrogates are encoded as U+FFFD on both sides.
 /// </summary>
 /// <remarks>
+/// Each slot also keeps a 128-bit signature of the byte pairs in its text: a needle of three bytes or more is looked
+/// for only in the slots whose signature holds all of the needle's pairs (a check of two words per slot instead of a
+/// scan of the text), the rest cannot contain it. Shorter needles, and texts long enough to fill their signature, are
+/// scanned as before.
 /// Texts are separated by NUL bytes, so a needle without NUL never matches across two slots. Replacing or
 /// removing a slot's text leaves the old copy in the buffer as garbage; the buffer is rebuilt once garbage outweighs
 /// live text. Not thread-safe: the owner serializes writers and readers (the namespace lock).
@@ -27,8 +31,10 @@ internal sealed class SubstringIndex
     private readonly List<int> _segmentStarts = [];
     private readonly List<int> _segmentSlots = [];
 
-    // Per slot: where its live segment starts, or -1.
+    // Per slot: where its live segment starts, or -1; its length in bytes (without the separator); its signature.
     private int[] _liveStart = [];
+    private int[] _liveLength = [];
+    private UInt128[] _signatures = [];
     private int _garbage;
 
     /// <summary>Bytes of live text (UTF-8, separators included).</summary>
@@ -54,7 +60,10 @@ internal sealed class SubstringIndex
             _liveStart[slot] = _length;
             _segmentStarts.Add(_length);
             _segmentSlots.Add(slot);
-            _length += Encoding.UTF8.GetBytes(chars, _buffer.AsSpan(_length));
+            int written = Encoding.UTF8.GetBytes(chars, _buffer.AsSpan(_length));
+            _liveLength[slot] = written;
+            _signatures[slot] = Signature(_buffer.AsSpan(_length, written));
+            _length += written;
             _buffer[_length++] = Separator;
         }
         finally
@@ -95,6 +104,11 @@ internal sealed class SubstringIndex
         }
 
         var upper = Encoding.UTF8.GetBytes(needle.ToUpperInvariant());
+        if (upper.Length >= 3)
+        {
+            return SearchBySignature(upper, accept);
+        }
+
         var text = _buffer.AsSpan(0, _length);
         int position = 0;
         while (position < text.Length)
@@ -121,6 +135,54 @@ internal sealed class SubstringIndex
         return found;
     }
 
+    /// <summary>The slots whose signature holds the needle's, checked by a scan of their text, in written order.</summary>
+    private List<int> SearchBySignature(byte[] needle, Func<int, bool>? accept)
+    {
+        var wanted = Signature(needle);
+        var candidates = new List<(int Start, int Slot)>();
+        var signatures = _signatures;
+        var starts = _liveStart;
+        for (int slot = 0; slot < starts.Length; slot++)
+        {
+            if (starts[slot] >= 0 && (signatures[slot] & wanted) == wanted)
+            {
+                candidates.Add((starts[slot], slot));
+            }
+        }
+
+        candidates.Sort(static (a, b) => a.Start.CompareTo(b.Start));
+        var found = new List<int>();
+        foreach (var (start, slot) in candidates)
+        {
+            if (_buffer.AsSpan(start, _liveLength[slot]).IndexOf(needle) >= 0 && (accept is null || accept(slot)))
+            {
+                found.Add(slot);
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>A 128-bit set of the byte pairs in a text (each pair hashed to one bit).</summary>
+    private static UInt128 Signature(ReadOnlySpan<byte> text)
+    {
+        ulong low = 0, high = 0;
+        for (int i = 1; i < text.Length; i++)
+        {
+            uint bit = ((text[i - 1] * 0x9E3779B1u) ^ (text[i] * 0x85EBCA77u)) >> 25;
+            if (bit < 64)
+            {
+                low |= 1UL << (int)bit;
+            }
+            else
+            {
+                high |= 1UL << (int)(bit - 64);
+            }
+        }
+
+        return new UInt128(high, low);
+    }
+
     private int SegmentEnd(int start) => start + _buffer.AsSpan(start, _length - start).IndexOf(Separator);
 
     private int SegmentOf(int offset)
@@ -137,7 +199,10 @@ internal sealed class SubstringIndex
         }
 
         int old = _liveStart.Length;
-        Array.Resize(ref _liveStart, Math.Max(slot + 1, Math.Max(16, old * 2)));
+        int size = Math.Max(slot + 1, Math.Max(16, old * 2));
+        Array.Resize(ref _liveStart, size);
+        Array.Resize(ref _liveLength, size);
+        Array.Resize(ref _signatures, size);
         _liveStart.AsSpan(old).Fill(-1);
     }
 

@@ -87,4 +87,48 @@ public sealed class SubstringIndexTests
         Assert.Empty(index.Search("round 58 "));
         Assert.Equal([123], index.Search("slot 123 round 59"));
     }
+
+    [Fact]
+    public void Search_AgreesWithAPlainScan_OnRandomTextsAndNeedles()
+    {
+        var random = new Random(17);
+        const string alphabet = "abcdeABCDE  éÉß.0";
+        string Word(int min, int max) => new([.. Enumerable.Range(0, random.Next(min, max)).Select(_ => alphabet[random.Next(alphabet.Length)])]);
+
+        var index = new SubstringIndex();
+        var texts = new Dictionary<int, (string Text, long Written)>();
+        long clock = 0;
+        for (int step = 0; step < 3000; step++)
+        {
+            int slot = random.Next(200);
+            if (random.Next(5) == 0)
+            {
+                index.Remove(slot);
+                texts.Remove(slot);
+            }
+            else
+            {
+                // Mostly short texts, some long enough to fill their signature.
+                var text = random.Next(10) == 0 ? Word(200, 400) : Word(1, 40);
+                index.Set(slot, text);
+                texts[slot] = (text, clock++);
+            }
+
+            if (step % 10 == 0)
+            {
+                var needle = random.Next(2) == 0 && texts.Count > 0
+                    ? Substring(texts.Values.ElementAt(random.Next(texts.Count)).Text, random)
+                    : Word(1, 6);
+                var expected = texts.Where(t => t.Value.Text.ToUpperInvariant().Contains(needle.ToUpperInvariant(), StringComparison.Ordinal))
+                    .OrderBy(t => t.Value.Written).Select(t => t.Key).ToList();
+                Assert.Equal(expected, index.Search(needle));
+            }
+        }
+    }
+
+    private static string Substring(string text, Random random)
+    {
+        int start = random.Next(text.Length);
+        return text.Substring(start, random.Next(1, Math.Min(8, text.Length - start) + 1));
+    }
 }
