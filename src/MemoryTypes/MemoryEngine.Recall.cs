@@ -132,7 +132,7 @@ public sealed partial class MemoryEngine
             ? slot => index.IsValidAt(slot, nowMs)
             : slot => predicate(index.RecordAt(slot));
 
-        var scored = new Dictionary<int, Scored>();
+        var scored = new Dictionary<int, Scored>(2 * candidates);
         Scored Get(int slot)
         {
             if (!scored.TryGetValue(slot, out var s))
@@ -444,7 +444,7 @@ public sealed partial class MemoryEngine
 
         public int? FuzzyRank { get; set; }
 
-        public List<string> FuzzyMatches { get; set; } = [];
+        public IReadOnlyList<string> FuzzyMatches { get; set; } = [];
 
         public double Relevance { get; set; }
 

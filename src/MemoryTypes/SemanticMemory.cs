@@ -305,7 +305,7 @@ public sealed class SemanticMemory(MemoryEngine engine)
             var entities = keys is null
                 ? index.Records.Where(IsVisibleEntity).GroupBy(e => TextAnalyzer.Normalize(e.Subject!), StringComparer.Ordinal).Select(g => (Key: g.Key, Entity: Oldest(g)!))
                     .OrderBy(e => e.Entity.CreatedAt).ThenBy(e => e.Entity.Id, StringComparer.Ordinal).ToList()
-                : keys.Select(k => (Key: k, Entity: Oldest(index.BySubject(k).Where(IsVisibleEntity)))).Where(e => e.Entity is not null).Select(e => (e.Key, Entity: e.Entity!)).ToList();
+                : NamedEntities(index, keys, IsVisibleEntity);
             var views = new List<EntityView>(entities.Count);
             // Plain loops: a search can read a thousand entities in one call.
             foreach (var (key, entity) in entities)
@@ -435,12 +435,39 @@ public sealed class SemanticMemory(MemoryEngine engine)
         return builder.ToString();
     }
 
+    /// <summary>The oldest visible entity record under each key, for the keys that have one, in the keys' order.</summary>
+    private static List<(string Key, MemoryRecord Entity)> NamedEntities(NamespaceIndex index, List<string> keys, Func<MemoryRecord, bool> isVisibleEntity)
+    {
+        var entities = new List<(string Key, MemoryRecord Entity)>(keys.Count);
+        foreach (var key in keys)
+        {
+            MemoryRecord? oldest = null;
+            foreach (var record in index.BySubject(key))
+            {
+                if (isVisibleEntity(record) && IsOlder(record, oldest))
+                {
+                    oldest = record;
+                }
+            }
+
+            if (oldest is not null)
+            {
+                entities.Add((key, oldest));
+            }
+        }
+
+        return entities;
+    }
+
+    private static bool IsOlder(MemoryRecord record, MemoryRecord? than) =>
+        than is null || record.CreatedAt < than.CreatedAt || (record.CreatedAt == than.CreatedAt && string.CompareOrdinal(record.Id, than.Id) < 0);
+
     private static MemoryRecord? Oldest(IEnumerable<MemoryRecord> records)
     {
         MemoryRecord? oldest = null;
         foreach (var record in records)
         {
-            if (oldest is null || record.CreatedAt < oldest.CreatedAt || (record.CreatedAt == oldest.CreatedAt && string.CompareOrdinal(record.Id, oldest.Id) < 0))
+            if (IsOlder(record, oldest))
             {
                 oldest = record;
             }

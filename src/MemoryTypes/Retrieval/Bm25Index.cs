@@ -349,7 +349,6 @@ internal sealed class Bm25Index
 
     private static List<(int Slot, double Score)> TakeTop(double[] scores, sbyte[] state, List<int> touched, int top)
     {
-        var result = new List<(int, double)>();
         var heap = new PriorityQueue<int, (double Score, int Slot)>(Math.Min(top, touched.Count) + 1, WorstFirst.Instance);
         foreach (var slot in touched)
         {
@@ -369,6 +368,7 @@ internal sealed class Bm25Index
             }
         }
 
+        var result = new List<(int, double)>(heap.Count);
         while (heap.TryDequeue(out var slot, out var key))
         {
             result.Add((slot, key.Score));

@@ -102,6 +102,31 @@ public sealed class KnowledgeGraphToolsTests
     }
 
     [Fact]
+    public async Task SearchNodes_RanksTheEntityOfThatName_ThenNamesHoldingIt_ThenOtherMentions_ThenRankedMatches()
+    {
+        await using var server = McpTestServer.Start();
+        await using var client = await server.ConnectAsync();
+        await client.CallAsync("create_entities", new
+        {
+            entities = new object[]
+            {
+                // Created in an order that is none of the expected ones.
+                new { name = "Tortoise Integration Team", entityType = "team", observations = new[] { "Owns the tortoise integration rollout" } },
+                new { name = "Alice", entityType = "person", observations = new[] { "Leads Tortoise Integration since 2021", "Tortoise Integration reviews on Fridays" } },
+                new { name = "Tortoise Integratoin Notes", entityType = "document", observations = new[] { "A name with a typo" } },
+                new { name = "Tortoise Integration", entityType = "project", observations = new[] { "Started in 2021" } },
+                new { name = "Bob", entityType = "person", observations = new[] { "Works on billing" } },
+            },
+        });
+
+        var found = Names(await client.CallAsync("search_nodes", new { query = "tortoise integration" }));
+
+        Assert.Equal(["Tortoise Integration", "Tortoise Integration Team", "Alice"], found.Take(3));
+        Assert.Equal("Tortoise Integratoin Notes", found[3]); // no mention as written: a ranked match on "tortoise"
+        Assert.DoesNotContain("Bob", found);
+    }
+
+    [Fact]
     public async Task Observations_LongerThanAFactsObject_RoundTripExactly()
     {
         await using var server = McpTestServer.Start();

@@ -274,8 +274,8 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
         ToGraph(await LoadAsync(ns, null, includeExpired: false, cancellationToken), null);
 
     /// <summary>
-    /// Finds entities by a query: the entities that contain the query as written (the reference server's rule) first,
-    /// then the other hits of the engine's hybrid recall (keywords, typos, and meaning with an embedding model) over
+    /// Finds entities by a query: the entities that contain the query as written (the reference server's rule) first —
+    /// the one of that name, then names holding it, then types and observations holding it — then the other hits of the engine's hybrid recall (keywords, typos, and meaning with an embedding model) over
     /// entity names, types and observations, each group best first, with the relations that touch any of them. An empty query returns the whole graph, as in the reference.
     /// </summary>
     public async Task<KnowledgeGraphResult> SearchAsync(string ns, string? query, CancellationToken cancellationToken)
@@ -320,18 +320,27 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
             }
         }
 
-        // An entity holding the query as written (name, type or an observation) is the strongest match there is: those
-        // come first, by rank where the ranked part found them too, then the ranked rest.
+        // An entity holding the query as written is the strongest match there is: the one named so first, then those
+        // whose name holds it, then those holding it in their type or an observation — each group by rank where the
+        // ranked part found them too — then the ranked rest.
         var containing = (await semantic.FindEntitiesContainingAsync(ns, query.Trim(), cancellationToken)).ToHashSet(StringComparer.Ordinal);
         var snapshot = await LoadAsync(ns, scores.Keys.Concat(containing), includeExpired: false, cancellationToken);
-        var ranked = snapshot.Entities
-            .Select(e => (Entity: e, Key: snapshot.KeyOf(e)))
-            .OrderByDescending(e => containing.Contains(e.Key))
-            .ThenByDescending(e => scores.GetValueOrDefault(e.Key, -1))
-            .ThenBy(e => e.Entity.Id, StringComparer.Ordinal)
-            .Select(e => e.Entity)
-            .ToList();
-        return ToGraph(snapshot, ranked);
+        var queryKey = GraphSnapshot.Key(query);
+        var order = new List<(MemoryRecord Entity, int Tier, double Score)>(snapshot.Entities.Count);
+        foreach (var entity in snapshot.Entities)
+        {
+            var key = snapshot.KeyOf(entity);
+            int tier = key == queryKey ? 0 : !containing.Contains(key) ? 3 : key.Contains(queryKey, StringComparison.Ordinal) ? 1 : 2;
+            order.Add((entity, tier, scores.GetValueOrDefault(key, -1)));
+        }
+
+        order.Sort(static (a, b) =>
+        {
+            int c = a.Tier.CompareTo(b.Tier);
+            c = c != 0 ? c : b.Score.CompareTo(a.Score);
+            return c != 0 ? c : string.CompareOrdinal(a.Entity.Id, b.Entity.Id);
+        });
+        return ToGraph(snapshot, order.ConvertAll(e => e.Entity));
     }
 
     public async Task<KnowledgeGraphResult> OpenNodesAsync(string ns, IReadOnlyList<string>? names, CancellationToken cancellationToken)
@@ -499,11 +508,17 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
     private static KnowledgeGraphResult ToGraph(GraphSnapshot snapshot, IReadOnlyList<MemoryRecord>? entities)
     {
         entities ??= snapshot.Entities;
+        var graphEntities = entities.Select(e => ToEntity(snapshot, e)).ToList();
+        if (snapshot.Relations.Count == 0)
+        {
+            return new KnowledgeGraphResult(graphEntities, []);
+        }
+
         var ids = entities.Select(e => e.Id).ToHashSet(StringComparer.Ordinal);
         var relations = snapshot.Relations.Values
             .Where(l => entities == snapshot.Entities || ids.Contains(l.FromId) || ids.Contains(l.ToId))
             .Select(l => new GraphRelation(snapshot.EntityById[l.FromId].Subject!, snapshot.EntityById[l.ToId].Subject!, l.Type))
             .ToList();
-        return new KnowledgeGraphResult(entities.Select(e => ToEntity(snapshot, e)).ToList(), relations);
+        return new KnowledgeGraphResult(graphEntities, relations);
     }
 }
