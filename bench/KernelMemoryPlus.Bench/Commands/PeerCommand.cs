@@ -214,7 +214,7 @@ internal static class PeerCommand
                     settings.Servers,
                     settings.Seed,
                     McpConnect.ProtocolVersion,
-                    Client = "ModelContextProtocol 2.4.0 C# client in the harness process; one call at a time; stdio via the server process's stdin/stdout (StreamClientTransport), HTTP via HttpClientTransport (Streamable HTTP)",
+                    Client = "ModelContextProtocol 2.4.0 C# client in the harness process; one call at a time, answers scored after each phase (not timed); stdio via the server process's stdin/stdout (StreamClientTransport), HTTP via HttpClientTransport (Streamable HTTP)",
                     OursData = "a fresh data folder per run (SQLite store, offline embedder: the server's defaults)",
                     ReferenceData = "a fresh MEMORY_FILE_PATH (JSONL) per run",
                     settings.ProfileDir,
@@ -408,15 +408,46 @@ internal static class PeerCommand
         int handler0 = process.HandlerTimeCount;
         double? serverCpu0 = ProcStats.CpuSeconds(process.Pid);
         double clientCpu0 = ProcStats.SelfCpuSeconds();
+        // Only the calls are timed: the harness reads and scores the answers after the phase, so its own work (parsing
+        // every answer's entity list, ranking the intended entity) is neither in the calls/s nor in the client CPU.
+        var results = new CallToolResult?[requests.Count];
+        var thrown = new string?[requests.Count];
         long p0 = Stopwatch.GetTimestamp();
         for (int i = 0; i < requests.Count; i++)
         {
-            string? error;
             long t0 = Stopwatch.GetTimestamp();
             try
             {
-                var result = await McpCalls.CallAsync(client, requests[i], cancellationToken);
+                results[i] = await McpCalls.CallAsync(client, requests[i], cancellationToken);
                 ms[i] = Stats.Ms(t0, Stopwatch.GetTimestamp());
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is McpException or IOException or HttpRequestException or InvalidOperationException or System.Text.Json.JsonException)
+            {
+                ms[i] = Stats.Ms(t0, Stopwatch.GetTimestamp());
+                thrown[i] = $"{requests[i].Name} threw {ex.GetType().Name}: {ex.Message}";
+                if (process.HasExited)
+                {
+                    process.ThrowIfExited(description);
+                }
+
+                if (phase == "create")
+                {
+                    // Later phases depend on the entities: stop here rather than measure an empty graph.
+                    throw new BenchException($"{description}: {thrown[i]}");
+                }
+            }
+
+            task.Increment(1);
+        }
+
+        double wallSeconds = Stats.Ms(p0, Stopwatch.GetTimestamp()) / 1000.0;
+        double? serverCpu1 = ProcStats.CpuSeconds(process.Pid);
+        double clientCpu1 = ProcStats.SelfCpuSeconds();
+        for (int i = 0; i < requests.Count; i++)
+        {
+            string? error = thrown[i];
+            if (results[i] is { } result)
+            {
                 var text = McpCalls.Text(result);
                 responseChars += text.Length;
                 if (result.IsError == true)
@@ -430,35 +461,19 @@ internal static class PeerCommand
                     error = check(i, result, names);
                 }
             }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is McpException or IOException or HttpRequestException or InvalidOperationException or System.Text.Json.JsonException)
-            {
-                ms[i] = Stats.Ms(t0, Stopwatch.GetTimestamp());
-                error = $"{requests[i].Name} threw {ex.GetType().Name}: {ex.Message}";
-            }
 
             if (error is not null)
             {
                 errors++;
                 firstError ??= error;
-                if (process.HasExited)
-                {
-                    process.ThrowIfExited(description);
-                }
-
                 if (phase == "create")
                 {
-                    // Later phases depend on the entities: stop here rather than measure an empty graph.
                     throw new BenchException($"{description}: {error}");
                 }
             }
-
-            task.Increment(1);
         }
 
-        double wallSeconds = Stats.Ms(p0, Stopwatch.GetTimestamp()) / 1000.0;
         task.Description = Markup.Escape($"{task.Description}: {requests.Count / wallSeconds:0.##} calls/s, {errors} errors");
-        double? serverCpu1 = ProcStats.CpuSeconds(process.Pid);
-        double clientCpu1 = ProcStats.SelfCpuSeconds();
         task.StopTask();
         int n = requests.Count;
 

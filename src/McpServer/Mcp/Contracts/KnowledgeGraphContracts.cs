@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Text.Json.Serialization;
 
 namespace KernelMemoryPlus.Server.Mcp.Contracts;
 
@@ -43,3 +44,11 @@ internal sealed record ObservationsResult(IReadOnlyList<ObservationsAdded> Resul
 
 /// <summary>The structured result of the delete tools.</summary>
 internal sealed record SuccessResult(bool Success, string Message);
+
+/// <summary>
+/// Source-generated writers for graph results (names as the MCP serializer options write them), so a large search
+/// answer is written without reflection-based metadata lookups.
+/// </summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, GenerationMode = JsonSourceGenerationMode.Serialization)]
+[JsonSerializable(typeof(KnowledgeGraphResult))]
+internal sealed partial class GraphJson : JsonSerializerContext;

@@ -155,7 +155,13 @@ internal sealed class KnowledgeGraphTools(KnowledgeGraphStore graph, JsonlMemory
     /// <summary>A result whose text block is its structured content as JSON: serialized once, parsed once.</summary>
     private static CallToolResult Result(KnowledgeGraphResult graph)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(graph, McpJsonUtilities.DefaultOptions.GetTypeInfo<KnowledgeGraphResult>());
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(4096);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = McpJsonUtilities.DefaultOptions.Encoder, SkipValidation = true }))
+        {
+            JsonSerializer.Serialize(writer, graph, GraphJson.Default.KnowledgeGraphResult);
+        }
+
+        var json = buffer.WrittenSpan;
         return new()
         {
             Content = [new TextContentBlock { Text = Encoding.UTF8.GetString(json) }],
