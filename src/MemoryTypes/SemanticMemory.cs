@@ -307,50 +307,118 @@ public sealed class SemanticMemory(MemoryEngine engine)
                     .OrderBy(e => e.Entity.CreatedAt).ThenBy(e => e.Entity.Id, StringComparer.Ordinal).ToList()
                 : NamedEntities(index, keys, IsVisibleEntity);
             var views = new List<EntityView>(entities.Count);
-            // Plain loops: a search can read a thousand entities in one call.
             foreach (var (key, entity) in entities)
             {
-                var facts = new List<MemoryRecord>();
-                foreach (var r in index.BySubject(key))
-                {
-                    if ((includeHistory ? r.Kind == MemoryKind.Semantic && !IsEntity(r) : IsFactAt(r, null, at)) && visible(r))
-                    {
-                        facts.Add(r);
-                    }
-                }
-
-                if (facts.Count > 1)
-                {
-                    facts.Sort(static (a, b) =>
-                    {
-                        int c = (a.ValidFrom ?? a.CreatedAt).CompareTo(b.ValidFrom ?? b.CreatedAt);
-                        return c != 0 ? c : string.CompareOrdinal(a.Id, b.Id);
-                    });
-                }
-
-                var relations = new List<MemoryLink>();
-                foreach (var l in index.LinksOf(entity.Id, LinkDirection.Both))
-                {
-                    if (index.Get(l.FromId == entity.Id ? l.ToId : l.FromId) is not { } other || visible(other))
-                    {
-                        relations.Add(engine.WithEffectiveWeight(l, now));
-                    }
-                }
-
-                if (relations.Count > 1)
-                {
-                    relations.Sort(static (a, b) =>
-                    {
-                        int c = a.CreatedAt.CompareTo(b.CreatedAt);
-                        return c != 0 ? c : string.CompareOrdinal(a.Id, b.Id);
-                    });
-                }
-
-                views.Add(new EntityView(entity, facts, relations));
+                views.Add(ViewOf(index, key, entity, visible, includeHistory, at, now));
             }
 
             return views;
         }, cancellationToken);
+    }
+
+    /// <summary>An entity with its facts (current at <paramref name="at"/>, or all with history) and relations, read with plain loops: a search can read a thousand entities in one call.</summary>
+    private EntityView ViewOf(NamespaceIndex index, string key, MemoryRecord entity, Func<MemoryRecord, bool> visible, bool includeHistory, DateTimeOffset at, DateTimeOffset now)
+    {
+        var facts = new List<MemoryRecord>();
+        foreach (var r in index.BySubject(key))
+        {
+            if ((includeHistory ? r.Kind == MemoryKind.Semantic && !IsEntity(r) : IsFactAt(r, null, at)) && visible(r))
+            {
+                facts.Add(r);
+            }
+        }
+
+        if (facts.Count > 1)
+        {
+            facts.Sort(static (a, b) =>
+            {
+                int c = (a.ValidFrom ?? a.CreatedAt).CompareTo(b.ValidFrom ?? b.CreatedAt);
+                return c != 0 ? c : string.CompareOrdinal(a.Id, b.Id);
+            });
+        }
+
+        var relations = new List<MemoryLink>();
+        foreach (var l in index.LinksOf(entity.Id, LinkDirection.Both))
+        {
+            if (index.Get(l.FromId == entity.Id ? l.ToId : l.FromId) is not { } other || visible(other))
+            {
+                relations.Add(engine.WithEffectiveWeight(l, now));
+            }
+        }
+
+        if (relations.Count > 1)
+        {
+            relations.Sort(static (a, b) =>
+            {
+                int c = a.CreatedAt.CompareTo(b.CreatedAt);
+                return c != 0 ? c : string.CompareOrdinal(a.Id, b.Id);
+            });
+        }
+
+        return new EntityView(entity, facts, relations);
+    }
+
+    /// <summary>
+    /// Entities found by text, read in one consistent view of the namespace: every entity whose entity record or a
+    /// currently valid fact contains <paramref name="text"/> as written, ignoring case (oldest first), then the
+    /// entities named in <paramref name="names"/> that do not (in the order given) — each once, with its current
+    /// facts and relations. The plain substring search some clients expect, and the entities a ranked search found,
+    /// in one read.
+    /// </summary>
+    /// <param name="ns">The namespace.</param>
+    /// <param name="text">The text to look for.</param>
+    /// <param name="names">More entities to read (names or normalized keys).</param>
+    /// <param name="cancellationToken">Cancellation token.</param>
+    public async Task<IReadOnlyList<EntityMatch>> FindEntitiesAsync(string ns, string text, IEnumerable<string> names, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrEmpty(text) || text.Length > engine.Options.MaxContentLength || text.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new MemoryValidationException("text", $"text must be 1 to {engine.Options.MaxContentLength} characters without NUL characters.");
+        }
+
+        var named = names.Select(n => TextAnalyzer.Normalize(InputValidator.ShortText(n, "names", required: true)!)).ToList();
+        cancellationToken.ThrowIfCancellationRequested();
+        return await engine.ReadIndexAsync<IReadOnlyList<EntityMatch>>(ns, (index, now, visible) =>
+        {
+            visible ??= static _ => true;
+            var found = ContainingKeys(index, text, now, visible);
+            var containing = new HashSet<string>(found, StringComparer.Ordinal);
+            var keys = new List<string>(found.Count + named.Count);
+            keys.AddRange(found);
+            var seen = new HashSet<string>(containing, StringComparer.Ordinal);
+            keys.AddRange(named.Where(seen.Add));
+            var entities = NamedEntities(index, keys, r => IsEntity(r) && visible(r));
+            var matches = new List<EntityMatch>(entities.Count);
+            foreach (var (key, entity) in entities)
+            {
+                matches.Add(new EntityMatch(key, ViewOf(index, key, entity, visible, includeHistory: false, now, now), containing.Contains(key)));
+            }
+
+            return matches;
+        }, cancellationToken);
+    }
+
+    /// <summary>Subject keys whose entity record or a currently valid fact contains the text (read lock held), oldest first.</summary>
+    private static List<string> ContainingKeys(NamespaceIndex index, string text, DateTimeOffset now, Func<MemoryRecord, bool>? visible)
+    {
+        long at = now.ToUnixTimeMilliseconds();
+        var found = new List<(MemoryRecord Record, string Key)>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (int slot in index.SubjectTexts.Search(text, s => index.IsValidAt(s, at)))
+        {
+            var r = index.RecordAt(slot);
+            if (r.Kind == MemoryKind.Semantic && index.SubjectKeyAt(slot) is { } key && r.IsValidAt(now) && (visible is null || visible(r)) && seen.Add(key))
+            {
+                found.Add((r, key));
+            }
+        }
+
+        found.Sort(static (a, b) =>
+        {
+            int c = a.Record.CreatedAt.CompareTo(b.Record.CreatedAt);
+            return c != 0 ? c : string.CompareOrdinal(a.Record.Id, b.Record.Id);
+        });
+        return found.ConvertAll(f => f.Key);
     }
 
     /// <summary>
@@ -368,26 +436,7 @@ public sealed class SemanticMemory(MemoryEngine engine)
             throw new MemoryValidationException("text", $"text must be 1 to {engine.Options.MaxContentLength} characters without NUL characters.");
         }
 
-        var needle = text;
-        return await engine.ReadIndexAsync<IReadOnlyList<string>>(ns, (index, now, visible) =>
-        {
-            long at = now.ToUnixTimeMilliseconds();
-            var found = new List<(MemoryRecord Record, string Key)>();
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (int slot in index.SubjectTexts.Search(needle, s => index.IsValidAt(s, at)))
-            {
-                var r = index.RecordAt(slot);
-                if (r.Kind == MemoryKind.Semantic && index.SubjectKeyAt(slot) is { } key && r.IsValidAt(now) && (visible is null || visible(r)))
-                {
-                    if (seen.Add(key))
-                    {
-                        found.Add((r, key));
-                    }
-                }
-            }
-
-            return found.OrderBy(f => f.Record.CreatedAt).ThenBy(f => f.Record.Id, StringComparer.Ordinal).Select(f => f.Key).ToList();
-        }, cancellationToken);
+        return await engine.ReadIndexAsync<IReadOnlyList<string>>(ns, (index, now, visible) => ContainingKeys(index, text, now, visible), cancellationToken);
     }
 
     /// <summary>All entities of a namespace.</summary>

@@ -96,4 +96,26 @@ public sealed class SemanticEntityBatchTests
         Assert.Empty(await t.Semantic.FindEntitiesContainingAsync(TestEngine.Ns, "lisbon", Ct));
         await Assert.ThrowsAsync<MemoryValidationException>(() => t.Semantic.FindEntitiesContainingAsync(TestEngine.Ns, "a\0b", Ct));
     }
+
+    [Fact]
+    public async Task FindEntitiesAsync_ReadsTheContainingEntitiesThenTheNamedOnes_EachOnceWithItsCurrentFacts()
+    {
+        await using var t = new TestEngine();
+        await t.Semantic.UpsertEntitiesAsync(TestEngine.Ns,
+        [
+            new NewEntity("Alice Smith", "person", ["enjoys bouldering", "lives in Porto"]),
+            new NewEntity("Bob", "organisation"),
+            new NewEntity("Carol", "person", ["went to Porto once"]),
+        ], cancellationToken: Ct);
+        await t.Semantic.RelateAsync(TestEngine.Ns, "Alice Smith", "works_at", "Bob", cancellationToken: Ct);
+
+        var found = await t.Semantic.FindEntitiesAsync(TestEngine.Ns, "PORTO", ["Bob", "carol", "Nobody", "bob"], Ct);
+
+        Assert.Equal(["alice smith", "carol", "bob"], found.Select(m => m.Key));
+        Assert.Equal([true, true, false], found.Select(m => m.ContainsText));
+        Assert.Equal(["Alice Smith", "Carol", "Bob"], found.Select(m => m.View.Entity.Subject));
+        Assert.Equal(2, found[0].View.Facts.Count);
+        Assert.Single(found[2].View.Relations);
+        await Assert.ThrowsAsync<MemoryValidationException>(() => t.Semantic.FindEntitiesAsync(TestEngine.Ns, "", [], Ct));
+    }
 }

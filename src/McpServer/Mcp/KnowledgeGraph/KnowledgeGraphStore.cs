@@ -56,11 +56,16 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
     /// <param name="cancellationToken">Cancellation token.</param>
     public async Task<GraphSnapshot> LoadAsync(string ns, IEnumerable<string>? names, bool includeExpired, CancellationToken cancellationToken)
     {
-        var snapshot = new GraphSnapshot();
         var views = await semantic.GetEntitiesAsync(ns, names, includeExpired, cancellationToken: cancellationToken);
-        foreach (var view in views)
+        return await SnapshotOfAsync(ns, views.Select(v => (GraphSnapshot.Key(v.Entity.Subject ?? string.Empty), v)).ToList(), cancellationToken);
+    }
+
+    /// <summary>A snapshot of entities read from the engine (each with its key) and the relations among known entities.</summary>
+    private async Task<GraphSnapshot> SnapshotOfAsync(string ns, IReadOnlyList<(string Key, EntityView View)> views, CancellationToken cancellationToken)
+    {
+        var snapshot = new GraphSnapshot();
+        foreach (var (key, view) in views)
         {
-            var key = GraphSnapshot.Key(view.Entity.Subject ?? string.Empty);
             snapshot.AddEntity(view.Entity, key);
             foreach (var fact in view.Facts)
             {
@@ -71,7 +76,7 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
             }
         }
 
-        var links = views.SelectMany(v => v.Relations).DistinctBy(l => l.Id).OrderBy(l => l.CreatedAt).ThenBy(l => l.Id, StringComparer.Ordinal).ToList();
+        var links = views.SelectMany(v => v.View.Relations).DistinctBy(l => l.Id).OrderBy(l => l.CreatedAt).ThenBy(l => l.Id, StringComparer.Ordinal).ToList();
         foreach (var link in links)
         {
             if (await KnownEntityAsync(snapshot, ns, link.FromId, cancellationToken) && await KnownEntityAsync(snapshot, ns, link.ToId, cancellationToken))
@@ -323,24 +328,30 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
         // An entity holding the query as written is the strongest match there is: the one named so first, then those
         // whose name holds it, then those holding it in their type or an observation — each group by rank where the
         // ranked part found them too — then the ranked rest.
-        var containing = (await semantic.FindEntitiesContainingAsync(ns, query.Trim(), cancellationToken)).ToHashSet(StringComparer.Ordinal);
-        var snapshot = await LoadAsync(ns, scores.Keys.Concat(containing), includeExpired: false, cancellationToken);
+        var matches = await semantic.FindEntitiesAsync(ns, query.Trim(), scores.Keys, cancellationToken);
         var queryKey = GraphSnapshot.Key(query);
-        var order = new List<(MemoryRecord Entity, int Tier, double Score)>(snapshot.Entities.Count);
-        foreach (var entity in snapshot.Entities)
+        var order = new List<(EntityMatch Match, int Tier, double Score)>(matches.Count);
+        foreach (var match in matches)
         {
-            var key = snapshot.KeyOf(entity);
-            int tier = key == queryKey ? 0 : !containing.Contains(key) ? 3 : key.Contains(queryKey, StringComparison.Ordinal) ? 1 : 2;
-            order.Add((entity, tier, scores.GetValueOrDefault(key, -1)));
+            int tier = match.Key == queryKey ? 0 : !match.ContainsText ? 3 : match.Key.Contains(queryKey, StringComparison.Ordinal) ? 1 : 2;
+            order.Add((match, tier, scores.GetValueOrDefault(match.Key, -1)));
         }
 
         order.Sort(static (a, b) =>
         {
             int c = a.Tier.CompareTo(b.Tier);
             c = c != 0 ? c : b.Score.CompareTo(a.Score);
-            return c != 0 ? c : string.CompareOrdinal(a.Entity.Id, b.Entity.Id);
+            return c != 0 ? c : string.CompareOrdinal(a.Match.View.Entity.Id, b.Match.View.Entity.Id);
         });
-        return ToGraph(snapshot, order.ConvertAll(e => e.Entity));
+
+        if (order.TrueForAll(o => o.Match.View.Relations.Count == 0))
+        {
+            // No relations to resolve: the answer straight from the views.
+            return new KnowledgeGraphResult(order.ConvertAll(o => ToEntity(o.Match.View)), []);
+        }
+
+        var snapshot = await SnapshotOfAsync(ns, order.ConvertAll(o => (o.Match.Key, o.Match.View)), cancellationToken);
+        return ToGraph(snapshot, order.ConvertAll(o => o.Match.View.Entity));
     }
 
     public async Task<KnowledgeGraphResult> OpenNodesAsync(string ns, IReadOnlyList<string>? names, CancellationToken cancellationToken)
@@ -348,6 +359,21 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
         var checkedNames = CheckList(names, "names").Select((n, i) => CheckName(n, $"names[{i}]")).ToList();
         var snapshot = await LoadAsync(ns, checkedNames, includeExpired: false, cancellationToken);
         return ToGraph(snapshot, snapshot.Entities.OrderBy(e => e.Id, StringComparer.Ordinal).ToList());
+    }
+
+    /// <summary>An entity as the reference server shows it, from an engine view (observations in the view's order).</summary>
+    private static GraphEntity ToEntity(EntityView view)
+    {
+        var observations = new List<string>(view.Facts.Count);
+        foreach (var fact in view.Facts)
+        {
+            if (fact.Predicate == ObservationPredicate)
+            {
+                observations.Add(SemanticMemory.ObservationText(fact));
+            }
+        }
+
+        return new GraphEntity(view.Entity.Subject!, view.Entity.Object ?? "thing", observations);
     }
 
     public static GraphEntity ToEntity(GraphSnapshot snapshot, MemoryRecord entity) =>
