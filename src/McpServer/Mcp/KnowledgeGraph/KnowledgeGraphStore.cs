@@ -280,8 +280,10 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
 
     /// <summary>
     /// Finds entities by a query: the entities that contain the query as written (the reference server's rule) first —
-    /// the one of that name, then names holding it, then types and observations holding it — then the other hits of the engine's hybrid recall (keywords, typos, and meaning with an embedding model) over
-    /// entity names, types and observations, each group best first, with the relations that touch any of them. An empty query returns the whole graph, as in the reference.
+    /// the one of that name, then names holding it, then types and observations holding it — then the other hits of
+    /// the engine's hybrid recall (keywords, typos, and meaning with an embedding model) over entity names, types and
+    /// observations; each group best first, with the relations that touch any of them. An empty query returns the
+    /// whole graph, as in the reference.
     /// </summary>
     public async Task<KnowledgeGraphResult> SearchAsync(string ns, string? query, CancellationToken cancellationToken)
     {
@@ -300,7 +302,7 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
             return ToGraph(await LoadAsync(ns, null, includeExpired: false, cancellationToken), null);
         }
 
-        // Ranked hits first (best score per entity), then the entities that only contain the query as written.
+        // The ranked part: the best recall score of each entity among its own record and its observations.
         var scores = new Dictionary<string, double>(StringComparer.Ordinal);
         var hits = await engine.RecallAsync(new RecallQuery
         {
