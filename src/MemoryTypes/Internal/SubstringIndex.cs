@@ -13,8 +13,8 @@ namespace KernelMemoryPlus.Internal;
 /// <remarks>
 /// Each slot also keeps a 128-bit signature of the byte pairs in its text: a needle of three bytes or more is looked
 /// for only in the slots whose signature holds all of the needle's pairs (a check of two words per slot instead of a
-/// scan of the text), the rest cannot contain it. Shorter needles, and texts long enough to fill their signature, are
-/// scanned as before.
+/// scan of the text), the rest cannot contain it. Shorter needles, and needles of byte pairs so common that more than
+/// an eighth of the slots remain candidates, are found by one scan of the whole buffer instead.
 /// Texts are separated by NUL bytes, so a needle without NUL never matches across two slots. Replacing or
 /// removing a slot's text leaves the old copy in the buffer as garbage; the buffer is rebuilt once garbage outweighs
 /// live text. Not thread-safe: the owner serializes writers and readers (the namespace lock).
@@ -104,9 +104,9 @@ internal sealed class SubstringIndex
         }
 
         var upper = Encoding.UTF8.GetBytes(needle.ToUpperInvariant());
-        if (upper.Length >= 3)
+        if (upper.Length >= 3 && SearchBySignature(upper, accept) is { } bySignature)
         {
-            return SearchBySignature(upper, accept);
+            return bySignature;
         }
 
         var text = _buffer.AsSpan(0, _length);
@@ -135,19 +135,33 @@ internal sealed class SubstringIndex
         return found;
     }
 
-    /// <summary>The slots whose signature holds the needle's, checked by a scan of their text, in written order.</summary>
-    private List<int> SearchBySignature(byte[] needle, Func<int, bool>? accept)
+    /// <summary>
+    /// The slots whose signature holds the needle's, checked by a scan of their text, in written order; null when more
+    /// than an eighth of the slots are candidates (a needle of common byte pairs), where one contiguous scan of the
+    /// buffer is faster than checking them one by one.
+    /// </summary>
+    private List<int>? SearchBySignature(byte[] needle, Func<int, bool>? accept)
     {
         var wanted = Signature(needle);
         var candidates = new List<(int Start, int Slot)>();
         var signatures = _signatures;
         var starts = _liveStart;
+        int live = 0;
         for (int slot = 0; slot < starts.Length; slot++)
         {
-            if (starts[slot] >= 0 && (signatures[slot] & wanted) == wanted)
+            if (starts[slot] >= 0)
             {
-                candidates.Add((starts[slot], slot));
+                live++;
+                if ((signatures[slot] & wanted) == wanted)
+                {
+                    candidates.Add((starts[slot], slot));
+                }
             }
+        }
+
+        if (candidates.Count > Math.Max(64, live / 8))
+        {
+            return null;
         }
 
         candidates.Sort(static (a, b) => a.Start.CompareTo(b.Start));
