@@ -38,7 +38,8 @@ builder.AddMcpDoor();
 builder.AddRestApi();
 builder.AddRealtime();
 
-var app = builder.Build();
+// Disposed on every way out, so the console logger's queue is flushed: a refusal to start (below) must be seen.
+await using var app = builder.Build();
 if (!app.CheckExposure())
 {
     return 1;
