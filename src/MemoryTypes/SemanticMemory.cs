@@ -371,10 +371,7 @@ public sealed class SemanticMemory(MemoryEngine engine)
     /// <param name="cancellationToken">Cancellation token.</param>
     public async Task<IReadOnlyList<EntityMatch>> FindEntitiesAsync(string ns, string text, IEnumerable<string> names, CancellationToken cancellationToken = default)
     {
-        if (string.IsNullOrEmpty(text) || text.Length > engine.Options.MaxContentLength || text.Contains('\0', StringComparison.Ordinal))
-        {
-            throw new MemoryValidationException("text", $"text must be 1 to {engine.Options.MaxContentLength} characters without NUL characters.");
-        }
+        CheckSearchText(text);
 
         var named = names.Select(n => TextAnalyzer.Normalize(InputValidator.ShortText(n, "names", required: true)!)).ToList();
         cancellationToken.ThrowIfCancellationRequested();
@@ -396,6 +393,15 @@ public sealed class SemanticMemory(MemoryEngine engine)
 
             return matches;
         }, cancellationToken);
+    }
+
+    /// <summary>A text to search for: 1 to the content limit in characters, without NUL characters.</summary>
+    private void CheckSearchText(string text)
+    {
+        if (string.IsNullOrEmpty(text) || text.Length > engine.Options.MaxContentLength || text.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new MemoryValidationException("text", $"text must be 1 to {engine.Options.MaxContentLength} characters without NUL characters.");
+        }
     }
 
     /// <summary>Subject keys whose entity record or a currently valid fact contains the text (read lock held), oldest first.</summary>
@@ -431,10 +437,7 @@ public sealed class SemanticMemory(MemoryEngine engine)
     /// <returns>Normalized subject keys, oldest first.</returns>
     public async Task<IReadOnlyList<string>> FindEntitiesContainingAsync(string ns, string text, CancellationToken cancellationToken = default)
     {
-        if (string.IsNullOrEmpty(text) || text.Length > engine.Options.MaxContentLength || text.Contains('\0', StringComparison.Ordinal))
-        {
-            throw new MemoryValidationException("text", $"text must be 1 to {engine.Options.MaxContentLength} characters without NUL characters.");
-        }
+        CheckSearchText(text);
 
         return await engine.ReadIndexAsync<IReadOnlyList<string>>(ns, (index, now, visible) => ContainingKeys(index, text, now, visible), cancellationToken);
     }
@@ -490,16 +493,7 @@ public sealed class SemanticMemory(MemoryEngine engine)
         var entities = new List<(string Key, MemoryRecord Entity)>(keys.Count);
         foreach (var key in keys)
         {
-            MemoryRecord? oldest = null;
-            foreach (var record in index.BySubject(key))
-            {
-                if (isVisibleEntity(record) && IsOlder(record, oldest))
-                {
-                    oldest = record;
-                }
-            }
-
-            if (oldest is not null)
+            if (Oldest(index.BySubject(key), isVisibleEntity) is { } oldest)
             {
                 entities.Add((key, oldest));
             }
@@ -508,15 +502,14 @@ public sealed class SemanticMemory(MemoryEngine engine)
         return entities;
     }
 
-    private static bool IsOlder(MemoryRecord record, MemoryRecord? than) =>
-        than is null || record.CreatedAt < than.CreatedAt || (record.CreatedAt == than.CreatedAt && string.CompareOrdinal(record.Id, than.Id) < 0);
-
-    private static MemoryRecord? Oldest(IEnumerable<MemoryRecord> records)
+    /// <summary>The oldest record (by creation, then id) that <paramref name="accept"/> allows, if any.</summary>
+    private static MemoryRecord? Oldest(IEnumerable<MemoryRecord> records, Func<MemoryRecord, bool>? accept = null)
     {
         MemoryRecord? oldest = null;
         foreach (var record in records)
         {
-            if (IsOlder(record, oldest))
+            if ((accept is null || accept(record))
+                && (oldest is null || record.CreatedAt < oldest.CreatedAt || (record.CreatedAt == oldest.CreatedAt && string.CompareOrdinal(record.Id, oldest.Id) < 0)))
             {
                 oldest = record;
             }

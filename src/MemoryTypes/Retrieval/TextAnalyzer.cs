@@ -275,31 +275,6 @@ public sealed class TextAnalyzer
         return true;
     }
 
-    /// <summary>Trims and collapses whitespace runs of an ASCII text into single spaces.</summary>
-    private static string CollapseWhitespace(string text)
-    {
-        var builder = new StringBuilder(text.Length);
-        bool space = false;
-        foreach (var c in text)
-        {
-            if (char.IsWhiteSpace(c))
-            {
-                space = builder.Length > 0;
-                continue;
-            }
-
-            if (space)
-            {
-                builder.Append(' ');
-                space = false;
-            }
-
-            builder.Append(c);
-        }
-
-        return builder.ToString();
-    }
-
     private static bool IsVowel(char c) => c is 'a' or 'e' or 'i' or 'o' or 'u' or 'y';
 
     /// <summary>Normalizes free text for case- and accent-insensitive comparison (used for fact subjects and keys).</summary>
@@ -313,15 +288,8 @@ public sealed class TextAnalyzer
             return text;
         }
 
-        if (Ascii.IsValid(text))
-        {
-            // ASCII has no accents to strip: only case and whitespace change.
-            return string.Create(text.Length, text, static (span, source) => Ascii.ToLower(source, span, out _)) is var lower && IsNormalizedAscii(lower)
-                ? lower
-                : CollapseWhitespace(lower);
-        }
-
-        var decomposed = text.Trim().Normalize(NormalizationForm.FormD);
+        // ASCII has no accents to decompose; the loop below lowers and collapses it all the same.
+        var decomposed = Ascii.IsValid(text) ? text : text.Trim().Normalize(NormalizationForm.FormD);
         var builder = new StringBuilder(decomposed.Length);
         bool space = false;
         foreach (var c in decomposed)

@@ -349,7 +349,7 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
         if (order.TrueForAll(o => o.Match.View.Relations.Count == 0))
         {
             // No relations to resolve: the answer straight from the views.
-            return new KnowledgeGraphResult(order.ConvertAll(o => ToEntity(o.Match.View)), []);
+            return new KnowledgeGraphResult(order.ConvertAll(o => ToEntity(o.Match.View.Entity, o.Match.View.Facts)), []);
         }
 
         var snapshot = await SnapshotOfAsync(ns, order.ConvertAll(o => (o.Match.Key, o.Match.View)), cancellationToken);
@@ -363,11 +363,13 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
         return ToGraph(snapshot, snapshot.Entities.OrderBy(e => e.Id, StringComparer.Ordinal).ToList());
     }
 
-    /// <summary>An entity as the reference server shows it, from an engine view (observations in the view's order).</summary>
-    private static GraphEntity ToEntity(EntityView view)
+    public static GraphEntity ToEntity(GraphSnapshot snapshot, MemoryRecord entity) => ToEntity(entity, snapshot.ObservationsOf(snapshot.KeyOf(entity)));
+
+    /// <summary>An entity as the reference server shows it: its name, type and the text of its observation facts, in order.</summary>
+    private static GraphEntity ToEntity(MemoryRecord entity, IReadOnlyList<MemoryRecord> facts)
     {
-        var observations = new List<string>(view.Facts.Count);
-        foreach (var fact in view.Facts)
+        var observations = new List<string>(facts.Count);
+        foreach (var fact in facts)
         {
             if (fact.Predicate == ObservationPredicate)
             {
@@ -375,11 +377,8 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
             }
         }
 
-        return new GraphEntity(view.Entity.Subject!, view.Entity.Object ?? "thing", observations);
+        return new GraphEntity(entity.Subject!, entity.Object ?? "thing", observations);
     }
-
-    public static GraphEntity ToEntity(GraphSnapshot snapshot, MemoryRecord entity) =>
-        new(entity.Subject!, entity.Object ?? "thing", snapshot.ObservationsOf(snapshot.KeyOf(entity)).Select(SemanticMemory.ObservationText).ToList());
 
     public GraphEntity CheckEntity(GraphEntity? entity, string field)
     {
