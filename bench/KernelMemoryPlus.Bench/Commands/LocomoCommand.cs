@@ -243,7 +243,8 @@ internal static class LocomoCommand
                             category = question.Category,
                             question = question.Text,
                             evidence = question.Evidence.Select(e => new { id = e, rank = ranked.IndexOf(e) is int r and >= 0 ? r + 1 : (int?)null }),
-                            top = ranked.Take(5),
+                            top = ranked,
+                            scores = results.Select(r => Math.Round(r.Score, 5)),
                         }));
                     }
 
