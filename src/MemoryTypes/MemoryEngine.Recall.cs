@@ -145,7 +145,7 @@ public sealed partial class MemoryEngine
         }
 
         // Dense candidates.
-        bool anyVector = false, anyKeyword = false, anyFuzzy = false;
+        bool anyVector = false, anyKeyword = false, anyFuzzy = false, anyTime = false;
         double vectorWeight = weights.Vector * (EmbedderIsLexical ? LexicalEmbedderDenseScale : 1.0);
         if (vectorWeight > 0)
         {
@@ -176,6 +176,23 @@ public sealed partial class MemoryEngine
                 s.KeywordScore = bm25;
                 s.Fused += weights.Keyword / (RrfK + rank);
                 anyKeyword = true;
+            }
+        }
+
+        // Time-anchored candidates: when the query names a time, the keyword ranking among the memories that occurred
+        // then ("What did Gina find for her store on 1 February, 2023?" is about what was said that day).
+        if (weights.Time > 0 && terms.Count > 0 && TimeExpressions.Find(query.Text, now) is { Count: > 0 } windows)
+        {
+            int rank = 0, position = 0;
+            double previous = double.NaN;
+            Func<int, bool> inTime = slot => accept(slot) && TimeExpressions.AnyContains(windows, index.RecordAt(slot).OccurredAt);
+            foreach (var (slot, bm25) in index.Keywords.TopInContext(terms.Select(t => (t, 1.0)).ToList(), ContextOf(index), inTime, candidates))
+            {
+                var s = Get(slot);
+                rank = TieRank(bm25, ref previous, ++position, rank);
+                s.TimeRank = rank;
+                s.Fused += weights.Time / (RrfK + rank);
+                anyTime = true;
             }
         }
 
@@ -217,7 +234,7 @@ public sealed partial class MemoryEngine
             }
         }
 
-        double bestPossible = ((anyVector ? vectorWeight : 0) + (anyKeyword ? weights.Keyword : 0) + (anyFuzzy ? weights.Fuzzy : 0)) / (RrfK + 1);
+        double bestPossible = ((anyVector ? vectorWeight : 0) + (anyKeyword ? weights.Keyword : 0) + (anyFuzzy ? weights.Fuzzy : 0) + (anyTime ? weights.Time : 0)) / (RrfK + 1);
         double weightSum = weights.Relevance + weights.Recency + weights.Importance + weights.Frequency;
         double maxAccessLog = Math.Log(1 + Math.Max(1, index.MaxAccessCount));
         double halfLifeMs = weights.RecencyHalfLife.TotalMilliseconds;
@@ -446,6 +463,8 @@ public sealed partial class MemoryEngine
 
         public IReadOnlyList<string> FuzzyMatches { get; set; } = [];
 
+        public int? TimeRank { get; set; }
+
         public double Relevance { get; set; }
 
         public double Recency { get; set; }
@@ -468,6 +487,7 @@ public sealed partial class MemoryEngine
             KeywordRank = KeywordRank,
             FuzzyRank = FuzzyRank,
             FuzzyMatches = FuzzyMatches,
+            TimeRank = TimeRank,
             Relevance = Math.Round(Relevance, 6),
             Recency = Math.Round(Recency, 6),
             Importance = Math.Round(Importance, 6),

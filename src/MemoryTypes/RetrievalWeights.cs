@@ -30,12 +30,19 @@ public sealed record RetrievalWeights
     /// <summary>Weight of the typo-tolerant fuzzy ranking inside relevance. Default 0.5.</summary>
     public double Fuzzy { get; init; } = 0.5;
 
+    /// <summary>
+    /// Weight of the time-anchored ranking inside relevance: when the query names a time ("on October 13, 2023",
+    /// "in May", "two weeks before August 11", "yesterday"), the keyword ranking among the memories that occurred
+    /// then is fused as one more ranking, so those memories rise without the others being filtered out. Default 1.
+    /// </summary>
+    public double Time { get; init; } = 1.0;
+
     /// <summary>The defaults.</summary>
     public static RetrievalWeights Default { get; } = new();
 
     internal void Validate(string parameterName)
     {
-        foreach (var (name, value) in new[] { ("Relevance", Relevance), ("Recency", Recency), ("Importance", Importance), ("Frequency", Frequency), ("Vector", Vector), ("Keyword", Keyword), ("Fuzzy", Fuzzy) })
+        foreach (var (name, value) in new[] { ("Relevance", Relevance), ("Recency", Recency), ("Importance", Importance), ("Frequency", Frequency), ("Vector", Vector), ("Keyword", Keyword), ("Fuzzy", Fuzzy), ("Time", Time) })
         {
             if (double.IsNaN(value) || value < 0 || value > 100)
             {

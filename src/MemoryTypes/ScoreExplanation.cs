@@ -18,6 +18,9 @@ public sealed record ScoreExplanation
     /// <summary>Rank (1-based) in the fuzzy (typo-tolerant) candidates.</summary>
     public int? FuzzyRank { get; init; }
 
+    /// <summary>Rank (1-based) in the time-anchored candidates: memories that occurred when the query says (null when it names no time or the memory is outside it).</summary>
+    public int? TimeRank { get; init; }
+
     /// <summary>Query terms matched only through typo tolerance, as "query→indexed".</summary>
     public IReadOnlyList<string> FuzzyMatches { get; init; } = [];
 
@@ -44,6 +47,6 @@ public sealed record ScoreExplanation
 
     /// <summary>A one-line human-readable summary.</summary>
     public override string ToString() =>
-        $"relevance {Relevance:0.000} (vector #{VectorRank?.ToString() ?? "-"}, keyword #{KeywordRank?.ToString() ?? "-"}, fuzzy #{FuzzyRank?.ToString() ?? "-"}), recency {Recency:0.000}, importance {Importance:0.000}, frequency {Frequency:0.000}" +
+        $"relevance {Relevance:0.000} (vector #{VectorRank?.ToString() ?? "-"}, keyword #{KeywordRank?.ToString() ?? "-"}, fuzzy #{FuzzyRank?.ToString() ?? "-"}{(TimeRank is int t ? $", time #{t}" : string.Empty)}), recency {Recency:0.000}, importance {Importance:0.000}, frequency {Frequency:0.000}" +
         (ReachedVia is null ? string.Empty : $", via link from {ReachedVia} ({LinkActivation:0.000})");
 }

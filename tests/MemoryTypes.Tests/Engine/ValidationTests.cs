@@ -285,6 +285,7 @@ public sealed class ValidationTests
         { "weights.Relevance", new RecallQuery { Namespace = TestEngine.Ns, Text = "q", Weights = new RetrievalWeights { Relevance = -1 } } },
         { "weights.Recency", new RecallQuery { Namespace = TestEngine.Ns, Text = "q", Weights = new RetrievalWeights { Recency = double.NaN } } },
         { "weights.Fuzzy", new RecallQuery { Namespace = TestEngine.Ns, Text = "q", Weights = new RetrievalWeights { Fuzzy = 101 } } },
+        { "weights.Time", new RecallQuery { Namespace = TestEngine.Ns, Text = "q", Weights = new RetrievalWeights { Time = -0.5 } } },
         { "weights", new RecallQuery { Namespace = TestEngine.Ns, Text = "q", Weights = new RetrievalWeights { Relevance = 0, Recency = 0, Importance = 0, Frequency = 0 } } },
         { "weights", new RecallQuery { Namespace = TestEngine.Ns, Text = "q", Weights = new RetrievalWeights { Vector = 0, Keyword = 0, Fuzzy = 0 } } },
         { "weights.RecencyHalfLife", new RecallQuery { Namespace = TestEngine.Ns, Text = "q", Weights = new RetrievalWeights { RecencyHalfLife = TimeSpan.Zero } } },
