@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace KernelMemoryPlus.Internal;
@@ -31,10 +33,14 @@ internal sealed class SubstringIndex
     private readonly List<int> _segmentStarts = [];
     private readonly List<int> _segmentSlots = [];
 
-    // Per slot: where its live segment starts, or -1; its length in bytes (without the separator); its signature.
+    // Per slot: where its live segment starts, or -1; its length in bytes (without the separator); its signature's
+    // two halves (both zero for a slot without live text, which no needle's signature fits), kept apart so a search
+    // tests a vector of slots at a time.
     private int[] _liveStart = [];
     private int[] _liveLength = [];
-    private UInt128[] _signatures = [];
+    private ulong[] _signatureLow = [];
+    private ulong[] _signatureHigh = [];
+    private int _liveCount;
     private int _garbage;
 
     /// <summary>Bytes of live text (UTF-8, separators included).</summary>
@@ -62,7 +68,8 @@ internal sealed class SubstringIndex
             _segmentSlots.Add(slot);
             int written = Encoding.UTF8.GetBytes(chars, _buffer.AsSpan(_length));
             _liveLength[slot] = written;
-            _signatures[slot] = Signature(_buffer.AsSpan(_length, written));
+            (_signatureLow[slot], _signatureHigh[slot]) = Signature(_buffer.AsSpan(_length, written));
+            _liveCount++;
             _length += written;
             _buffer[_length++] = Separator;
         }
@@ -82,6 +89,9 @@ internal sealed class SubstringIndex
 
         int start = _liveStart[slot];
         _liveStart[slot] = -1;
+        _signatureLow[slot] = 0;
+        _signatureHigh[slot] = 0;
+        _liveCount--;
         _garbage += SegmentEnd(start) - start + 1;
         if (_garbage > MinCompactBytes && _garbage > _length / 2)
         {
@@ -142,43 +152,66 @@ internal sealed class SubstringIndex
     /// </summary>
     private List<int>? SearchBySignature(byte[] needle, Func<int, bool>? accept)
     {
-        var wanted = Signature(needle);
+        var (wantedLow, wantedHigh) = Signature(needle);
+        int limit = Math.Max(64, _liveCount / 8);
         var candidates = new List<(int Start, int Slot)>();
-        var signatures = _signatures;
-        var starts = _liveStart;
-        int live = 0;
-        for (int slot = 0; slot < starts.Length; slot++)
+        var low = _signatureLow.AsSpan();
+        var high = _signatureHigh.AsSpan();
+        int slot = 0;
+        if (Vector.IsHardwareAccelerated && low.Length >= Vector<ulong>.Count)
         {
-            if (starts[slot] >= 0)
+            var wl = new Vector<ulong>(wantedLow);
+            var wh = new Vector<ulong>(wantedHigh);
+            ref ulong l0 = ref MemoryMarshal.GetReference(low);
+            ref ulong h0 = ref MemoryMarshal.GetReference(high);
+            for (; slot <= low.Length - Vector<ulong>.Count; slot += Vector<ulong>.Count)
             {
-                live++;
-                if ((signatures[slot] & wanted) == wanted)
+                var fits = Vector.Equals(Vector.LoadUnsafe(ref l0, (nuint)slot) & wl, wl) & Vector.Equals(Vector.LoadUnsafe(ref h0, (nuint)slot) & wh, wh);
+                if (fits == Vector<ulong>.Zero)
                 {
-                    candidates.Add((starts[slot], slot));
+                    continue;
+                }
+
+                for (int lane = 0; lane < Vector<ulong>.Count; lane++)
+                {
+                    if (fits[lane] != 0 && !Add(slot + lane))
+                    {
+                        return null;
+                    }
                 }
             }
         }
 
-        if (candidates.Count > Math.Max(64, live / 8))
+        for (; slot < low.Length; slot++)
         {
-            return null;
+            if ((low[slot] & wantedLow) == wantedLow && (high[slot] & wantedHigh) == wantedHigh && !Add(slot))
+            {
+                return null;
+            }
         }
 
         candidates.Sort(static (a, b) => a.Start.CompareTo(b.Start));
         var found = new List<int>();
-        foreach (var (start, slot) in candidates)
+        foreach (var (start, candidate) in candidates)
         {
-            if (_buffer.AsSpan(start, _liveLength[slot]).IndexOf(needle) >= 0 && (accept is null || accept(slot)))
+            if (_buffer.AsSpan(start, _liveLength[candidate]).IndexOf(needle) >= 0 && (accept is null || accept(candidate)))
             {
-                found.Add(slot);
+                found.Add(candidate);
             }
         }
 
         return found;
+
+        // Dead slots have a zero signature, which no needle's fits; false once there are too many candidates.
+        bool Add(int at)
+        {
+            candidates.Add((_liveStart[at], at));
+            return candidates.Count <= limit;
+        }
     }
 
-    /// <summary>A 128-bit set of the byte pairs in a text (each pair hashed to one bit).</summary>
-    private static UInt128 Signature(ReadOnlySpan<byte> text)
+    /// <summary>A 128-bit set of the byte pairs in a text (each pair hashed to one bit), as its low and high halves.</summary>
+    private static (ulong Low, ulong High) Signature(ReadOnlySpan<byte> text)
     {
         ulong low = 0, high = 0;
         for (int i = 1; i < text.Length; i++)
@@ -194,7 +227,7 @@ internal sealed class SubstringIndex
             }
         }
 
-        return new UInt128(high, low);
+        return (low, high);
     }
 
     private int SegmentEnd(int start) => start + _buffer.AsSpan(start, _length - start).IndexOf(Separator);
@@ -216,7 +249,8 @@ internal sealed class SubstringIndex
         int size = Math.Max(slot + 1, Math.Max(16, old * 2));
         Array.Resize(ref _liveStart, size);
         Array.Resize(ref _liveLength, size);
-        Array.Resize(ref _signatures, size);
+        Array.Resize(ref _signatureLow, size);
+        Array.Resize(ref _signatureHigh, size);
         _liveStart.AsSpan(old).Fill(-1);
     }
 
