@@ -70,7 +70,11 @@ internal static class McpServerRegistration
             .WithUnsubscribeFromResourcesHandler((c, ct) => Resources(c).UnsubscribeAsync(c, ct))
             .WithSubscriptionsListenHandler(ListenAsync)
             .WithCompleteHandler((c, ct) => Resources(c).CompleteAsync(c, ct))
-            .WithMessageFilters(filters => filters.AddIncomingFilter(PrincipalFilter))
+            .WithMessageFilters(filters =>
+            {
+                filters.AddIncomingFilter(PrincipalFilter);
+                filters.AddOutgoingFilter(PreSerializedResults.OutgoingFilter);
+            })
             .WithRequestFilters(filters =>
             {
                 filters.AddCallToolFilter(ClientLogFilter);
@@ -182,7 +186,7 @@ internal static class McpServerRegistration
             var logger = services?.GetService<ILoggerFactory>()?.CreateLogger("KernelMemoryPlus.Server.Mcp");
             if (logger is not null && logger.IsEnabled(LogLevel.Debug))
             {
-                Log.ToolCalled(logger, tool, elapsed, result.IsError == true ? " with an error" : string.Empty);
+                Log.ToolCalled(logger, tool, elapsed, result.IsError == true && !PreSerializedResults.IsStandIn(result) ? " with an error" : string.Empty);
             }
 
             // Protocol 2026-07-28 replaces logging/setLevel with a per-request level; 2025 clients (most today) use

@@ -141,6 +141,39 @@ public sealed class KnowledgeGraphToolsTests
     }
 
     [Fact]
+    public async Task GraphResults_WithHostileText_AreTheSameJsonInTheTextBlockAndTheStructuredContent()
+    {
+        await using var server = McpTestServer.Start();
+        await using var client = await server.ConnectAsync();
+        Assert.True(KernelMemoryPlus.Server.Mcp.PreSerializedResults.IsAvailable, "graph results are no longer written once: the SDK's serializer context was not found");
+
+        string[] observations =
+        [
+            "quotes \"double\" and 'single', a back\\slash, a tab\t and a newline\n",
+            "controls \u0001\u001f, NUL-free; line separators \u2028 \u2029",
+            "non-ASCII: é ß Ж 漢字 and an emoji 😀",
+            "markup: </script><b>&amp;</b> {\"json\": [1, 2]}",
+        ];
+        await client.CallAsync("create_entities", new { entities = new object[] { new { name = "Hostile \"Name\" ✓", entityType = "test", observations } } });
+
+        foreach (var (tool, arguments) in new (string, object?)[]
+        {
+            ("read_graph", null),
+            ("search_nodes", new { query = "Hostile" }),
+            ("open_nodes", new { names = new[] { "Hostile \"Name\" ✓" } }),
+        })
+        {
+            var result = await client.CallToolAsync(tool, Arguments(arguments), cancellationToken: Token);
+            Assert.True(result.IsError != true, $"{tool}: {Text(result)}");
+            var text = JsonDocument.Parse(Text(result)).RootElement;
+            Assert.True(JsonElement.DeepEquals(text, result.StructuredContent!.Value), tool);
+            var entity = Assert.Single(text.GetProperty("entities").EnumerateArray());
+            Assert.Equal("Hostile \"Name\" ✓", entity.Str("name"));
+            Assert.Equal(observations, Strings(entity.GetProperty("observations")));
+        }
+    }
+
+    [Fact]
     public async Task GraphNamespace_IsConfigurable_AndImportToolLoadsAMemoryFile()
     {
         await using var server = McpTestServer.Start(new Dictionary<string, string?> { ["KernelMemoryPlus:Mcp:GraphNamespace"] = "team/graph" });

@@ -35,6 +35,7 @@ public sealed class StdioTests
             var recalled = await client.CallAsync("recall", new { query = "release train" });
             await client.CallAsync("create_entities", new { entities = new object[] { new { name = "Stdio", entityType = "transport", observations = new[] { "speaks JSON-RPC" } } } });
             var graph = await client.CallAsync("read_graph");
+            var graphResult = await client.CallToolAsync("read_graph", cancellationToken: Token);
             var resource = await client.ReadResourceAsync($"memory://memories/{id}", cancellationToken: Token);
             var prompt = await client.GetPromptAsync("memory-guide", cancellationToken: Token);
             var bad = await client.CallFailingAsync("get", new { id = "nope" });
@@ -42,6 +43,7 @@ public sealed class StdioTests
             Assert.Equal(29, tools.Count);
             Assert.Equal(id, recalled.GetProperty("results")[0].GetProperty("memory").Str("id"));
             Assert.Equal("Stdio", graph.GetProperty("entities")[0].Str("name"));
+            Assert.True(JsonElement.DeepEquals(JsonDocument.Parse(Text(graphResult)).RootElement, graphResult.StructuredContent!.Value));
             Assert.Contains("release train", JsonSerializer.Serialize(resource));
             Assert.NotEmpty(prompt.Messages);
             Assert.Contains("No memory with id 'nope'", bad);
