@@ -198,10 +198,10 @@ public sealed partial class MemoryEngine
 
         // Typo-tolerant candidates: indexed words within a small edit distance of a query word, scored by BM25 on
         // their stems and weighted down by the distance.
+        var correctedWords = new List<(string Query, string Indexed)>();
         if (weights.Fuzzy > 0 && words.Count > 0)
         {
             var corrections = new List<(string Term, double Weight)>();
-            var correctedWords = new List<(string Query, string Indexed)>();
             foreach (var word in words)
             {
                 // A word the namespace already holds as written is not a typo to correct: its near neighbours
@@ -229,7 +229,6 @@ public sealed partial class MemoryEngine
                     s.FuzzyRank = rank;
                     s.Fused += weights.Fuzzy / (RrfK + rank);
                     anyFuzzy = true;
-                    s.FuzzyMatches = correctedWords.Where(c => index.Keywords.DocumentHasWord(slot, c.Indexed)).Select(c => $"{c.Query}→{c.Indexed}").Distinct(StringComparer.Ordinal).ToList();
                 }
             }
         }
@@ -259,7 +258,8 @@ public sealed partial class MemoryEngine
             Finish(s);
         }
 
-        var ranked = scored.Values.OrderByDescending(s => s.Score).ThenBy(s => s.Record.Id, StringComparer.Ordinal).ToList();
+        var ranked = new List<Scored>(scored.Values);
+        ranked.Sort(Scored.BestFirst);
 
         if (query.SpreadDepth > 0)
         {
@@ -272,7 +272,21 @@ public sealed partial class MemoryEngine
             ranked = Diversify(index, ranked, query.Limit, 1 - query.Diversity);
         }
 
-        return ranked.Take(query.Limit).ToList();
+        var top = ranked.Count > query.Limit ? ranked.GetRange(0, query.Limit) : ranked;
+
+        // The corrections each returned memory was found through (worked out for the results only).
+        if (correctedWords.Count > 0)
+        {
+            foreach (var s in top)
+            {
+                if (s.FuzzyRank is not null)
+                {
+                    s.FuzzyMatches = correctedWords.Where(c => index.Keywords.DocumentHasWord(s.Slot, c.Indexed)).Select(c => $"{c.Query}→{c.Indexed}").Distinct(StringComparer.Ordinal).ToList();
+                }
+            }
+        }
+
+        return top;
     }
 
     /// <summary>The namespace's conversational context (read lock held), built on first use and after every change.</summary>
@@ -340,7 +354,7 @@ public sealed partial class MemoryEngine
                         // The link brought the memory in unless the memory matched the query's words itself and that
                         // match counts for more than the link. Being a dense candidate alone does not count as a direct
                         // hit: below the candidate pool size every memory of a namespace is one, however unrelated.
-                        if ((s.KeywordRank is null && s.FuzzyRank is null) || passed > s.Relevance)
+                        if ((s.KeywordRank is null && s.FuzzyRank is null && s.TimeRank is null) || passed > s.Relevance)
                         {
                             s.ReachedVia = id;
                         }
@@ -373,7 +387,11 @@ public sealed partial class MemoryEngine
             }
         }
 
-        return ranked.Concat(extra).OrderByDescending(s => s.Score).ThenBy(s => s.Record.Id, StringComparer.Ordinal).ToList();
+        var merged = new List<Scored>(ranked.Count + extra.Count);
+        merged.AddRange(ranked);
+        merged.AddRange(extra);
+        merged.Sort(Scored.BestFirst);
+        return merged;
     }
 
     /// <summary>Maximal marginal relevance: trades score for dissimilarity to what was already picked.</summary>
@@ -445,6 +463,13 @@ public sealed partial class MemoryEngine
 
     private sealed class Scored(MemoryRecord record, int slot)
     {
+        /// <summary>Best score first, ties by id (ordinal), so equal scores come back in a stable order.</summary>
+        public static readonly Comparison<Scored> BestFirst = static (a, b) =>
+        {
+            int c = b.Score.CompareTo(a.Score);
+            return c != 0 ? c : string.CompareOrdinal(a.Record.Id, b.Record.Id);
+        };
+
         public MemoryRecord Record { get; set; } = record;
 
         public int Slot { get; } = slot;

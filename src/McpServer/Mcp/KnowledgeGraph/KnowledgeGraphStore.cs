@@ -303,6 +303,15 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
         }
 
         // The ranked part: the best recall score of each entity among its own record and its observations.
+        // A date in a graph query is about the observations' text, not about when an entity was stored: no
+        // time-anchored ranking. With the built-in lexical embedder the dense ranking repeats the keyword one
+        // (measured: the same answers without it, at half the cost of a search); a real embedding model keeps it.
+        var weights = engine.Options.Weights with { Time = 0 };
+        if (engine.EmbedderIsLexical && weights is { Keyword: > 0 } or { Fuzzy: > 0 })
+        {
+            weights = weights with { Vector = 0 };
+        }
+
         var scores = new Dictionary<string, double>(StringComparer.Ordinal);
         var hits = await engine.RecallAsync(new RecallQuery
         {
@@ -313,10 +322,7 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
             // A lookup in the graph, not a use of the memories: their access statistics stay as they are (and no
             // write-back follows every search).
             TrackAccess = false,
-
-            // With the built-in lexical embedder the dense ranking repeats the keyword one (measured: the same answers
-            // without it, at half the cost of a search); a real embedding model keeps it, for meaning.
-            Weights = engine.EmbedderIsLexical && engine.Options.Weights is { Keyword: > 0 } or { Fuzzy: > 0 } ? engine.Options.Weights with { Vector = 0 } : null,
+            Weights = weights,
         }, cancellationToken);
         foreach (var hit in hits.Where(IsMatch))
         {
@@ -529,7 +535,7 @@ internal sealed class KnowledgeGraphStore(MemoryEngine engine, SemanticMemory se
     }
 
     private static bool IsMatch(RecallResult hit) =>
-        hit.Explanation is { } why && (why.KeywordRank is not null || why.FuzzyRank is not null || why.VectorSimilarity >= MinVectorSimilarity);
+        hit.Explanation is { } why && (why.KeywordRank is not null || why.FuzzyRank is not null || why.TimeRank is not null || why.VectorSimilarity >= MinVectorSimilarity);
 
     /// <summary>A graph of the given entities (all when null) and the relations that touch any of them.</summary>
     private static KnowledgeGraphResult ToGraph(GraphSnapshot snapshot, IReadOnlyList<MemoryRecord>? entities)
