@@ -169,7 +169,7 @@ internal sealed class KnowledgeGraphTools(KnowledgeGraphStore graph, JsonlMemory
         }
 
         var options = new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
-        var json = new System.Buffers.ArrayBufferWriter<byte>(4096);
+        using var json = new CommunityToolkit.HighPerformance.Buffers.ArrayPoolBufferWriter<byte>(4096);
         using (var writer = new Utf8JsonWriter(json, options))
         {
             JsonSerializer.Serialize(writer, graph, GraphJson.Default.KnowledgeGraphResult);
