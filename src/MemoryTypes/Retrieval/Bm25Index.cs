@@ -350,6 +350,10 @@ internal sealed class Bm25Index
     private static List<(int Slot, double Score)> TakeTop(double[] scores, sbyte[] state, List<int> touched, int top)
     {
         var heap = new PriorityQueue<int, (double Score, int Slot)>(Math.Min(top, touched.Count) + 1, WorstFirst.Instance);
+
+        // The worst of a full heap, kept in locals: most documents of a common term lose to it on one comparison.
+        double worstScore = double.NegativeInfinity;
+        int worstSlot = int.MaxValue;
         foreach (var slot in touched)
         {
             if (state[slot] < 0)
@@ -357,14 +361,24 @@ internal sealed class Bm25Index
                 continue;
             }
 
-            var key = (scores[slot], slot);
+            double score = scores[slot];
             if (heap.Count < top)
             {
-                heap.Enqueue(slot, key);
+                heap.Enqueue(slot, (score, slot));
             }
-            else if (heap.TryPeek(out _, out var worst) && WorstFirst.Instance.Compare(key, worst) > 0)
+            else if (score > worstScore || (score == worstScore && slot < worstSlot))
             {
-                heap.DequeueEnqueue(slot, key);
+                heap.DequeueEnqueue(slot, (score, slot));
+            }
+            else
+            {
+                continue;
+            }
+
+            if (heap.Count == top)
+            {
+                heap.TryPeek(out _, out var worst);
+                (worstScore, worstSlot) = worst;
             }
         }
 

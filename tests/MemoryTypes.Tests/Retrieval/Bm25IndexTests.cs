@@ -23,6 +23,34 @@ public sealed class Bm25IndexTests
     }
 
     [Fact]
+    public void Top_OfK_IsThePrefixOfTheFullRanking_WithManyTies()
+    {
+        // A small vocabulary makes many documents score the same: the top k must still be exactly the first k of
+        // the whole ranking (best score, then lowest slot), for every k and with a filter.
+        var random = new Random(7);
+        string[] words = ["red", "green", "blue", "cyan", "gold"];
+        var index = new Bm25Index();
+        for (int slot = 0; slot < 2_000; slot++)
+        {
+            index.Add(slot, string.Join(' ', Enumerable.Range(0, random.Next(1, 4)).Select(_ => words[random.Next(words.Length)])));
+        }
+
+        foreach (var query in new[] { new[] { "red" }, ["red", "gold"], ["blue", "cyan", "green"] })
+        {
+            var terms = query.Select(q => (q, 1.0)).ToList();
+            foreach (Func<int, bool>? accept in new Func<int, bool>?[] { null, slot => slot % 3 != 0 })
+            {
+                var all = index.Top(terms, accept, int.MaxValue);
+                Assert.Equal(all.OrderByDescending(t => t.Score).ThenBy(t => t.Slot), all);
+                foreach (int k in new[] { 1, 7, 50, 160, 999 })
+                {
+                    Assert.Equal(all.Take(k), index.Top(terms, accept, k));
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void FuzzyMatches_FindsWordsAsWritten_AndForgetsRemovedWords()
     {
         var index = new Bm25Index();
