@@ -163,12 +163,13 @@ public sealed partial class MemoryEngine
         }
 
         // Keyword candidates (BM25 over analyzed terms).
+        var weightedTerms = terms.ConvertAll(t => (t, 1.0));
         if (weights.Keyword > 0 && terms.Count > 0)
         {
             int rank = 0, position = 0;
             double previous = double.NaN;
             var context = ContextOf(index);
-            foreach (var (slot, bm25) in index.Keywords.TopInContext(terms.Select(t => (t, 1.0)).ToList(), context, accept, candidates))
+            foreach (var (slot, bm25) in index.Keywords.TopInContext(weightedTerms, context, accept, candidates))
             {
                 var s = Get(slot);
                 rank = TieRank(bm25, ref previous, ++position, rank);
@@ -186,7 +187,7 @@ public sealed partial class MemoryEngine
             int rank = 0, position = 0;
             double previous = double.NaN;
             Func<int, bool> inTime = slot => accept(slot) && TimeExpressions.AnyContains(windows, index.RecordAt(slot).OccurredAt);
-            foreach (var (slot, bm25) in index.Keywords.TopInContext(terms.Select(t => (t, 1.0)).ToList(), ContextOf(index), inTime, candidates))
+            foreach (var (slot, bm25) in index.Keywords.TopInContext(weightedTerms, ContextOf(index), inTime, candidates))
             {
                 var s = Get(slot);
                 rank = TieRank(bm25, ref previous, ++position, rank);

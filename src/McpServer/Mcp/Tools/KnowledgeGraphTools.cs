@@ -158,7 +158,7 @@ internal sealed class KnowledgeGraphTools(KnowledgeGraphStore graph, JsonlMemory
     /// A graph result: its JSON serialized once, then written as the text block (escaped) and as the structured
     /// content (as is) of one result object, which goes to the client as written (see <see cref="PreSerializedResults"/>).
     /// Escaping is minimal (quotes and backslashes, control characters; other text as UTF-8), as the reference
-    /// server's: a large answer is a third smaller for the client to read than with every quote as <c>\u0022</c>.
+    /// server's: each quote of the JSON in the text block is 2 bytes for a client to read instead of 6 with every quote as <c>\u0022</c>.
     /// </summary>
     private static CallToolResult Result(KnowledgeGraphResult graph, RequestContext<CallToolRequestParams> context)
     {
