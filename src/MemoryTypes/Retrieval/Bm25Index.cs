@@ -15,6 +15,13 @@ internal sealed class Bm25Index
 {
     private const double K1 = 1.2;
     private const double B = 0.75;
+
+    /// <summary>
+    /// Per-slot scoring state (0 unseen, 1 accepted, -1 rejected), from a pool of this class's own: <see cref="Top"/>
+    /// relies on a rented array being all zero and resets only the slots it touched before returning it, which an
+    /// array from the shared pool (returned dirty by any other code) would not guarantee.
+    /// </summary>
+    private static readonly ArrayPool<sbyte> s_statePool = ArrayPool<sbyte>.Create();
     private const int MinFuzzyLength = 4;
 
     private readonly Dictionary<string, Dictionary<int, int>> _postings = new(StringComparer.Ordinal);
@@ -191,7 +198,7 @@ internal sealed class Bm25Index
 
         int size = _lengths.Length;
         var scores = ArrayPool<double>.Shared.Rent(size);
-        var state = ArrayPool<sbyte>.Shared.Rent(size);
+        var state = s_statePool.Rent(size);
         var touched = new List<int>();
         try
         {
@@ -235,7 +242,7 @@ internal sealed class Bm25Index
             }
 
             ArrayPool<double>.Shared.Return(scores);
-            ArrayPool<sbyte>.Shared.Return(state);
+            s_statePool.Return(state);
         }
     }
 
@@ -266,7 +273,7 @@ internal sealed class Bm25Index
         int size = Math.Max(_lengths.Length, context.FoldedLengths.Length);
         var scores = ArrayPool<double>.Shared.Rent(size);
         var folded = ArrayPool<double>.Shared.Rent(size);
-        var state = ArrayPool<sbyte>.Shared.Rent(size);
+        var state = s_statePool.Rent(size);
         var touched = new List<int>();
         var termTouched = new List<int>();
         Span<(int Slot, float Weight)> neighbours = stackalloc (int, float)[ConversationContext.MaxNeighbours];
@@ -321,7 +328,7 @@ internal sealed class Bm25Index
 
             ArrayPool<double>.Shared.Return(scores);
             ArrayPool<double>.Shared.Return(folded);
-            ArrayPool<sbyte>.Shared.Return(state);
+            s_statePool.Return(state);
         }
 
         void Spread(int slot, int tf, float w)
