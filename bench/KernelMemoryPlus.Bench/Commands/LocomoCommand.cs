@@ -85,7 +85,7 @@ internal static class LocomoCommand
 
         var weights = new Option<string?>("--weights")
         {
-            Description = "Override retrieval weights for an experiment, e.g. \"vector=0.5,keyword=1,fuzzy=0\" (names of RetrievalWeights: relevance, recency, importance, frequency, vector, keyword, fuzzy). Default: the engine's defaults.",
+            Description = "Override retrieval weights for an experiment, e.g. \"vector=0.5,keyword=1,fuzzy=0\" (names of RetrievalWeights: relevance, recency, importance, frequency, vector, keyword, fuzzy, time). Default: the engine's defaults.",
             HelpName = "NAME=VALUE,...",
         };
         weights.Validators.Add(result =>
@@ -362,7 +362,8 @@ internal static class LocomoCommand
                 "vector" => weights with { Vector = value },
                 "keyword" => weights with { Keyword = value },
                 "fuzzy" => weights with { Fuzzy = value },
-                _ => throw new BenchException($"--weights: unknown weight '{pieces[0]}'; use relevance, recency, importance, frequency, vector, keyword or fuzzy."),
+                "time" => weights with { Time = value },
+                _ => throw new BenchException($"--weights: unknown weight '{pieces[0]}'; use relevance, recency, importance, frequency, vector, keyword, fuzzy or time."),
             };
         }
 
