@@ -278,7 +278,6 @@ internal sealed class Bm25Index
         var termTouched = new List<int>();
         Span<(int Slot, float Weight)> neighbours = stackalloc (int, float)[ConversationContext.MaxNeighbours];
         folded.AsSpan(0, size).Clear();
-        state.AsSpan(0, size).Clear();
         try
         {
             double avgLength = Math.Max(1.0, context.AverageFoldedLength);

@@ -63,6 +63,7 @@ internal static partial class TimeExpressions
     private const string Month = @"(?<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?";
     private const string Day = @"(?<day>[0-3]?\d)(?:st|nd|rd|th)?";
     private const string Year = @"(?<year>(?:1[6-9]|2\d)\d\d)";
+    private const string CountWords = @"(?<count>\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a\s+few|few|a\s+couple\s+of|couple\s+of)";
     private const string Preposition = @"(?:in|during|since|until|till|before|after|by|from|throughout|of|early|late|mid|around)";
 
     // Longer forms first: a span taken by one is not read again by a shorter one.
@@ -84,11 +85,11 @@ internal static partial class TimeExpressions
     [GeneratedRegex(@"\b" + Preposition + @"\s+(?:the\s+year\s+)?" + Year + @"\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex YearAlone();
 
-    [GeneratedRegex(@"\b(?<what>today|tonight|this\s+(?:morning|afternoon|evening)|yesterday|last\s+night|(?<count>\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a\s+few|few|a\s+couple\s+of|couple\s+of)\s+(?<unit>day|week|month|year)s?\s+ago|(?<which>last|this|past|previous)\s+(?<unit>week|weekend|month|year))\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\b(?<what>today|tonight|this\s+(?:morning|afternoon|evening)|yesterday|last\s+night|" + CountWords + @"\s+(?<unit>day|week|month|year)s?\s+ago|(?<which>last|this|past|previous)\s+(?<unit>week|weekend|month|year))\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Relative();
 
     // What stands just before an anchor and turns it into a direction: "two weeks before", "the week after", "since".
-    [GeneratedRegex(@"(?:(?:the\s+)?(?:(?<count>\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a\s+few|few|a\s+couple\s+of|couple\s+of)\s+)?(?<unit>day|week|weekend|month|year)s?\s+)?(?<dir>before|after|since|until|till|by|prior\s+to)\s+(?:the\s+)?(?:on\s+)?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?:(?:the\s+)?(?:" + CountWords + @"\s+)?(?<unit>day|week|weekend|month|year)s?\s+)?(?<dir>before|after|since|until|till|by|prior\s+to)\s+(?:the\s+)?(?:on\s+)?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Direction();
 
     /// <summary>Longest query text searched for time expressions (longer texts are documents, not questions).</summary>
@@ -212,7 +213,7 @@ internal static partial class TimeExpressions
 
     private static TimeWindow? RelativeWindow(Match m, DateTime today)
     {
-        string what = Regex.Replace(m.Groups["what"].Value.ToLowerInvariant(), @"\s+", " ");
+        string what = Words(m.Groups["what"].Value);
         switch (what)
         {
             case "today" or "tonight" or "this morning" or "this afternoon" or "this evening":
@@ -314,7 +315,7 @@ internal static partial class TimeExpressions
             return 1;
         }
 
-        string value = Regex.Replace(group.Value.ToLowerInvariant(), @"\s+", " ");
+        string value = Words(group.Value);
         return value switch
         {
             "a" or "an" or "one" => 1,
@@ -332,6 +333,9 @@ internal static partial class TimeExpressions
             _ => int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture),
         };
     }
+
+    /// <summary>Matched words in lower case, each run of white space as one space ("a  couple\tof" → "a couple of").</summary>
+    private static string Words(string matched) => string.Join(' ', matched.ToLowerInvariant().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 
     private static TimeSpan UnitLength(string unit) => unit.ToLowerInvariant() switch
     {
